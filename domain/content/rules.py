@@ -1,0 +1,52 @@
+"""Rules of content: its workflow, and what happens to it when what it serves is deleted."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+from domain.content.models import ContentStatus
+
+S = ContentStatus
+
+#: The content workflow. Review can send an item back to DRAFT; anything can be archived.
+TRANSITIONS: Mapping[ContentStatus, frozenset[ContentStatus]] = {
+    S.IDEA: frozenset({S.DRAFT, S.ARCHIVED}),
+    S.DRAFT: frozenset({S.IDEA, S.IN_REVIEW, S.ARCHIVED}),
+    S.IN_REVIEW: frozenset({S.DRAFT, S.APPROVED, S.ARCHIVED}),
+    S.APPROVED: frozenset({S.DRAFT, S.SCHEDULED, S.PUBLISHED, S.ARCHIVED}),
+    S.SCHEDULED: frozenset({S.APPROVED, S.PUBLISHED, S.ARCHIVED}),
+    S.PUBLISHED: frozenset({S.ARCHIVED}),
+    S.ARCHIVED: frozenset({S.IDEA}),
+}
+
+#: Only ideas may lack a tactic or a primary KPI.
+MAY_BE_UNMAPPED = frozenset({S.IDEA, S.ARCHIVED})
+
+
+def can_transition(current: ContentStatus, target: ContentStatus) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def path_to(target: ContentStatus) -> list[ContentStatus]:
+    """The shortest walk from IDEA to ``target`` (how a new item reaches a status)."""
+    paths: dict[ContentStatus, list[ContentStatus]] = {S.IDEA: []}
+    frontier = [S.IDEA]
+    while frontier:
+        current = frontier.pop(0)
+        for following in sorted(TRANSITIONS[current], key=lambda s: s.value):
+            if following not in paths:
+                paths[following] = [*paths[current], following]
+                frontier.append(following)
+    return paths[target]
+
+
+class ContentOnDelete(enum.Enum):
+    """What happens to content that uses a tactic, KPI or channel being deleted."""
+
+    RESTRICT = "RESTRICT"
+    """Refuse the deletion while content uses it (the default)."""
+    UNMAP = "UNMAP"
+    """Clear the reference; the content then shows up as unmapped."""
+    REASSIGN = "REASSIGN"
+    """Point the content at another tactic, KPI or channel of the same strategy."""

@@ -1,0 +1,338 @@
+"""Plan content and map each item to the tactic and the KPIs it serves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import records, values
+from domain.audience.models import Audience
+from domain.channel.models import Channel
+from domain.content.models import (
+    ContentFormat,
+    ContentItem,
+    ContentMetric,
+    ContentStatus,
+    content_item_audience,
+    content_item_kpi,
+)
+from domain.content.rules import MAY_BE_UNMAPPED, can_transition
+from domain.errors import DomainError, ErrorCode, Problem, Problems
+from domain.kpi.models import Kpi, Metric
+from domain.scope import Scope
+from domain.strategy.models import Strategy, Tactic
+from domain.values import UNSET, Maybe
+
+#: How many items one ``mapContentItems`` call may change.
+BATCH_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ContentChanges:
+    title: Maybe[str] = UNSET
+    brief: Maybe[str | None] = UNSET
+    format: Maybe[ContentFormat] = UNSET
+    channel_id: Maybe[uuid.UUID | None] = UNSET
+    audience_ids: Maybe[list[uuid.UUID] | None] = UNSET
+    planned_at: Maybe[dt.datetime | None] = UNSET
+    published_at: Maybe[dt.datetime | None] = UNSET
+    url: Maybe[str | None] = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class ContentMapping:
+    """The tactic an item plays into and the KPIs it serves; the primary KPI is one of them."""
+
+    tactic_id: uuid.UUID
+    primary_kpi_id: uuid.UUID
+    kpi_ids: list[uuid.UUID] | None = None
+    """Every KPI the item serves. ``None``: the primary KPI alone."""
+
+
+async def _content_values(
+    session: AsyncSession, scope: Scope, strategy: Strategy, changes: ContentChanges, problems: Problems
+) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    if not isinstance(changes.title, values.Unset):
+        cleaned["title"] = values.name(problems, changes.title, "title", limit=300)
+    if not isinstance(changes.brief, values.Unset):
+        cleaned["brief"] = values.text(problems, changes.brief, "brief", limit=values.LONG_TEXT_MAX)
+    if not isinstance(changes.format, values.Unset):
+        cleaned["format"] = changes.format
+    for field in ("planned_at", "published_at"):
+        given = getattr(changes, field)
+        if not isinstance(given, values.Unset):
+            cleaned[field] = values.moment(problems, given, field)
+    if not isinstance(changes.url, values.Unset):
+        cleaned["url"] = values.url(problems, changes.url, "url")
+    if not isinstance(changes.channel_id, values.Unset):
+        if changes.channel_id is not None:
+            stmt = select(Channel.id).where(
+                Channel.id == changes.channel_id, Channel.workspace_id == strategy.workspace_id
+            )
+            if (await session.execute(stmt)).scalar_one_or_none() is None:
+                problems.add(ErrorCode.NOT_FOUND, "No channel with this id.", "channel_id")
+        cleaned["channel_id"] = changes.channel_id
+    if not isinstance(changes.audience_ids, values.Unset):
+        ids = records.unique_ids(problems, changes.audience_ids or [], "audience_ids")
+        problems.extend(
+            await records.strategy_parts(session, Audience, ids, strategy.id, scope, "audience_ids")
+        )
+        cleaned["audience_ids"] = ids
+    return cleaned
+
+
+async def _mapping_problems(
+    session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, mapping: ContentMapping
+) -> tuple[list[uuid.UUID], list[Problem]]:
+    """Check a mapping against the item's strategy; returns every KPI id the item will serve."""
+    problems = Problems()
+    kpi_ids = records.unique_ids(problems, mapping.kpi_ids or [mapping.primary_kpi_id], "kpi_ids")
+    if mapping.kpi_ids is not None and mapping.primary_kpi_id not in kpi_ids:
+        problems.add(
+            ErrorCode.PRIMARY_KPI_NOT_IN_KPIS,
+            "The primary KPI must be one of the KPIs listed.",
+            "primary_kpi_id",
+        )
+    problems.extend(
+        await records.strategy_parts(session, Tactic, [mapping.tactic_id], strategy_id, scope, "tactic_id")
+    )
+    if mapping.kpi_ids is None:
+        problems.extend(
+            await records.strategy_parts(session, Kpi, kpi_ids, strategy_id, scope, "primary_kpi_id")
+        )
+    else:
+        problems.extend(await records.strategy_parts(session, Kpi, kpi_ids, strategy_id, scope, "kpi_ids"))
+    return kpi_ids, problems.items
+
+
+async def _write_kpis(session: AsyncSession, item: ContentItem, kpi_ids: Sequence[uuid.UUID]) -> None:
+    await records.replace_links(
+        session,
+        content_item_kpi,
+        "content_item_id",
+        item.id,
+        "kpi_id",
+        kpi_ids,
+        {"workspace_id": item.workspace_id, "strategy_id": item.strategy_id},
+    )
+
+
+async def _write_audiences(
+    session: AsyncSession, item: ContentItem, audience_ids: Sequence[uuid.UUID]
+) -> None:
+    await records.replace_links(
+        session,
+        content_item_audience,
+        "content_item_id",
+        item.id,
+        "audience_id",
+        audience_ids,
+        {"workspace_id": item.workspace_id, "strategy_id": item.strategy_id},
+    )
+
+
+async def create_content_item(
+    session: AsyncSession,
+    scope: Scope,
+    strategy_id: uuid.UUID,
+    changes: ContentChanges,
+    mapping: ContentMapping | None = None,
+) -> ContentItem:
+    """A new content item starts as an IDEA; it may be mapped right away."""
+    problems = Problems()
+    if isinstance(changes.title, values.Unset):
+        problems.add(ErrorCode.REQUIRED, "A content item needs a title.", "title")
+    if isinstance(changes.format, values.Unset):
+        problems.add(ErrorCode.REQUIRED, "A content item needs a format.", "format")
+    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
+    cleaned = await _content_values(session, scope, strategy, changes, problems)
+    kpi_ids: list[uuid.UUID] = []
+    if mapping is not None:
+        kpi_ids, mapping_problems = await _mapping_problems(session, scope, strategy.id, mapping)
+        problems.extend(mapping_problems)
+    problems.raise_if_any()
+    audience_ids = cleaned.pop("audience_ids", [])
+    item = ContentItem(workspace_id=strategy.workspace_id, strategy_id=strategy.id, **cleaned)
+    if mapping is not None:
+        item.tactic_id = mapping.tactic_id
+        item.primary_kpi_id = mapping.primary_kpi_id
+    session.add(item)
+    await session.flush()
+    await _write_kpis(session, item, kpi_ids)
+    await _write_audiences(session, item, audience_ids)
+    return item
+
+
+async def update_content_item(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, changes: ContentChanges
+) -> ContentItem:
+    item = await records.get(session, ContentItem, id_, scope)
+    records.check_version(item, version)
+    strategy = await records.get(session, Strategy, item.strategy_id, scope, "id")
+    problems = Problems()
+    cleaned = await _content_values(session, scope, strategy, changes, problems)
+    problems.raise_if_any()
+    audience_ids = cleaned.pop("audience_ids", None)
+    records.apply(item, cleaned)
+    if audience_ids is not None:
+        await _write_audiences(session, item, audience_ids)
+        item.updated_at = func.clock_timestamp()
+    await session.flush()
+    return item
+
+
+async def map_content_item(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, mapping: ContentMapping, version: int | None = None
+) -> ContentItem:
+    """Set the tactic, primary KPI and contributing KPIs of one item in one step."""
+    item = await records.get(session, ContentItem, id_, scope)
+    records.check_version(item, version)
+    kpi_ids, problems = await _mapping_problems(session, scope, item.strategy_id, mapping)
+    if problems:
+        raise DomainError(problems)
+    item.tactic_id = mapping.tactic_id
+    item.primary_kpi_id = mapping.primary_kpi_id
+    item.updated_at = func.clock_timestamp()
+    await _write_kpis(session, item, kpi_ids)
+    await session.flush()
+    return item
+
+
+@dataclass(frozen=True, slots=True)
+class ItemMapping:
+    id: uuid.UUID
+    mapping: ContentMapping
+    version: int | None = None
+
+
+async def map_content_items(
+    session: AsyncSession, scope: Scope, items: Sequence[ItemMapping]
+) -> list[ContentItem]:
+    """Map many items at once: every one is checked, and either all change or none does."""
+    if not items:
+        raise DomainError.of(ErrorCode.REQUIRED, "List at least one item to map.", "items")
+    if len(items) > BATCH_MAX:
+        raise DomainError.of(ErrorCode.TOO_MANY, f"Map at most {BATCH_MAX} items per call.", "items")
+    if len({entry.id for entry in items}) != len(items):
+        raise DomainError.of(ErrorCode.DUPLICATE, "The same content item is listed more than once.", "items")
+    mapped: list[ContentItem] = []
+    problems: list[Problem] = []
+    for index, entry in enumerate(items):
+        try:
+            async with session.begin_nested():
+                mapped.append(await map_content_item(session, scope, entry.id, entry.mapping, entry.version))
+        except DomainError as error:
+            problems.extend(problem.under("items", str(index)) for problem in error.problems)
+    if problems:
+        raise DomainError(problems)
+    return mapped
+
+
+async def transition_content_item(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, to: ContentStatus
+) -> ContentItem:
+    """Move an item along the workflow (IDEA → DRAFT → IN_REVIEW → APPROVED → SCHEDULED → PUBLISHED)."""
+    item = await records.get(session, ContentItem, id_, scope)
+    records.check_version(item, version)
+    if not can_transition(item.status, to):
+        raise DomainError.of(
+            ErrorCode.INVALID_TRANSITION,
+            f"A content item cannot go from {item.status.value} to {to.value}.",
+            "to",
+        )
+    if to not in MAY_BE_UNMAPPED and (item.tactic_id is None or item.primary_kpi_id is None):
+        raise DomainError.of(
+            ErrorCode.NOT_MAPPED,
+            "Map the item to a tactic and a primary KPI before it leaves the idea stage.",
+            "to",
+        )
+    if to is ContentStatus.SCHEDULED and item.planned_at is None:
+        raise DomainError.of(
+            ErrorCode.REQUIRED, "Set a planned time before scheduling the item.", "planned_at"
+        )
+    if to is ContentStatus.PUBLISHED and item.published_at is None:
+        item.published_at = dt.datetime.now(dt.UTC)
+    item.status = to
+    await session.flush()
+    return item
+
+
+async def delete_content_item(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
+    await session.delete(await records.get(session, ContentItem, id_, scope))
+    await session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class MetricChanges:
+    metric: Maybe[Metric] = UNSET
+    observed_on: Maybe[dt.date | None] = UNSET
+    value: Maybe[Decimal | None] = UNSET
+
+
+def _metric_values(problems: Problems, changes: MetricChanges) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for required in ("observed_on", "value"):
+        if getattr(changes, required) is None:
+            problems.add(
+                ErrorCode.REQUIRED, f"A content metric needs {required.replace('_', ' ')}.", required
+            )
+    if not isinstance(changes.metric, values.Unset):
+        cleaned["metric"] = changes.metric
+    if not isinstance(changes.observed_on, values.Unset):
+        cleaned["observed_on"] = values.date(problems, changes.observed_on, "observed_on")
+    if not isinstance(changes.value, values.Unset):
+        cleaned["value"] = values.decimal(problems, changes.value, "value")
+    return cleaned
+
+
+async def _flush_metric(session: AsyncSession) -> None:
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as error:
+        raise DomainError.of(
+            ErrorCode.DUPLICATE, "This item already has a value for this metric on this day.", "observed_on"
+        ) from error
+
+
+async def create_content_metric(
+    session: AsyncSession, scope: Scope, content_item_id: uuid.UUID, changes: MetricChanges
+) -> ContentMetric:
+    problems = Problems()
+    for field in ("metric", "observed_on", "value"):
+        if isinstance(getattr(changes, field), values.Unset):
+            problems.add(ErrorCode.REQUIRED, f"A content metric needs {field.replace('_', ' ')}.", field)
+    cleaned = _metric_values(problems, changes)
+    problems.raise_if_any()
+    item = await records.get(session, ContentItem, content_item_id, scope, "content_item_id")
+    metric = ContentMetric(workspace_id=item.workspace_id, content_item_id=item.id, **cleaned)
+    session.add(metric)
+    await _flush_metric(session)
+    return metric
+
+
+async def update_content_metric(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, changes: MetricChanges
+) -> ContentMetric:
+    metric = await records.get(session, ContentMetric, id_, scope)
+    records.check_version(metric, version)
+    problems = Problems()
+    cleaned = _metric_values(problems, changes)
+    problems.raise_if_any()
+    records.apply(metric, cleaned)
+    await _flush_metric(session)
+    return metric
+
+
+async def delete_content_metric(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
+    await session.delete(await records.get(session, ContentMetric, id_, scope))
+    await session.flush()

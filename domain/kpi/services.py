@@ -1,0 +1,298 @@
+"""Set SMART KPIs for a strategy and record what they measure over time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Uuid, delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import records, values
+from domain.audience.models import Audience
+from domain.channel.models import Channel
+from domain.content.models import ContentItem, content_item_kpi
+from domain.content.rules import ContentOnDelete
+from domain.errors import DomainError, ErrorCode, Problems
+from domain.kpi.models import (
+    Aggregation,
+    Direction,
+    Kpi,
+    KpiMeasurement,
+    MeasurementSource,
+    Metric,
+    Unit,
+    kpi_audience,
+    kpi_tactic,
+)
+from domain.scope import Scope
+from domain.strategy.models import Strategy, Tactic
+from domain.values import UNSET, Maybe
+
+KPIS_MAX = 50
+
+
+@dataclass(frozen=True, slots=True)
+class KpiChanges:
+    name: Maybe[str] = UNSET
+    description: Maybe[str | None] = UNSET
+    metric: Maybe[Metric] = UNSET
+    unit: Maybe[Unit] = UNSET
+    baseline: Maybe[Decimal | None] = UNSET
+    target: Maybe[Decimal | None] = UNSET
+    direction: Maybe[Direction] = UNSET
+    starts_on: Maybe[dt.date | None] = UNSET
+    deadline: Maybe[dt.date | None] = UNSET
+    aggregation: Maybe[Aggregation] = UNSET
+    channel_id: Maybe[uuid.UUID | None] = UNSET
+    tactic_ids: Maybe[list[uuid.UUID] | None] = UNSET
+    audience_ids: Maybe[list[uuid.UUID] | None] = UNSET
+
+
+def _kpi_values(problems: Problems, changes: KpiChanges) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    if not isinstance(changes.name, values.Unset):
+        cleaned["name"] = values.name(problems, changes.name, "name")
+    if not isinstance(changes.description, values.Unset):
+        cleaned["description"] = values.text(problems, changes.description, "description")
+    for field in ("metric", "unit", "direction", "aggregation"):
+        given = getattr(changes, field)
+        if not isinstance(given, values.Unset):
+            cleaned[field] = given
+    if not isinstance(changes.baseline, values.Unset):
+        cleaned["baseline"] = values.decimal(problems, changes.baseline, "baseline")
+    if not isinstance(changes.target, values.Unset):
+        cleaned["target"] = values.decimal(problems, changes.target, "target")
+    for field in ("starts_on", "deadline"):
+        given = getattr(changes, field)
+        if not isinstance(given, values.Unset):
+            cleaned[field] = values.date(problems, given, field)
+    return cleaned
+
+
+def check_deadline(problems: Problems, starts_on: dt.date | None, deadline: dt.date | None) -> None:
+    if starts_on is not None and deadline is not None and deadline <= starts_on:
+        problems.add(ErrorCode.DEADLINE_BEFORE_START, "The deadline must come after the start.", "deadline")
+
+
+async def _links(
+    session: AsyncSession, scope: Scope, strategy: Strategy, changes: KpiChanges, problems: Problems
+) -> dict[str, Any]:
+    links: dict[str, Any] = {}
+    if not isinstance(changes.tactic_ids, values.Unset):
+        ids = records.unique_ids(problems, changes.tactic_ids or [], "tactic_ids")
+        problems.extend(await records.strategy_parts(session, Tactic, ids, strategy.id, scope, "tactic_ids"))
+        links["tactic_ids"] = ids
+    if not isinstance(changes.audience_ids, values.Unset):
+        ids = records.unique_ids(problems, changes.audience_ids or [], "audience_ids")
+        problems.extend(
+            await records.strategy_parts(session, Audience, ids, strategy.id, scope, "audience_ids")
+        )
+        links["audience_ids"] = ids
+    if not isinstance(changes.channel_id, values.Unset):
+        if changes.channel_id is not None:
+            stmt = select(Channel.id).where(
+                Channel.id == changes.channel_id, Channel.workspace_id == strategy.workspace_id
+            )
+            if (await session.execute(stmt)).scalar_one_or_none() is None:
+                problems.add(ErrorCode.NOT_FOUND, "No channel with this id.", "channel_id")
+        links["channel_id"] = changes.channel_id
+    return links
+
+
+async def _write_links(session: AsyncSession, kpi: Kpi, links: dict[str, Any]) -> None:
+    common = {"workspace_id": kpi.workspace_id, "strategy_id": kpi.strategy_id}
+    if "tactic_ids" in links:
+        await records.replace_links(
+            session, kpi_tactic, "kpi_id", kpi.id, "tactic_id", links["tactic_ids"], common
+        )
+    if "audience_ids" in links:
+        await records.replace_links(
+            session, kpi_audience, "kpi_id", kpi.id, "audience_id", links["audience_ids"], common
+        )
+
+
+async def create_kpi(session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, changes: KpiChanges) -> Kpi:
+    problems = Problems()
+    for field in ("name", "metric", "target"):
+        if isinstance(getattr(changes, field), values.Unset):
+            problems.add(ErrorCode.REQUIRED, f"A KPI needs a {field}.", field)
+    cleaned = _kpi_values(problems, changes)
+    check_deadline(problems, cleaned.get("starts_on"), cleaned.get("deadline"))
+    problems.raise_if_any()
+    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
+    links = await _links(session, scope, strategy, changes, problems)
+    problems.raise_if_any()
+    if await records.count(session, Kpi, strategy_id=strategy.id) >= KPIS_MAX:
+        raise DomainError.of(ErrorCode.TOO_MANY, f"A strategy holds at most {KPIS_MAX} KPIs.", "strategy_id")
+    kpi = Kpi(
+        workspace_id=strategy.workspace_id,
+        strategy_id=strategy.id,
+        channel_id=links.get("channel_id"),
+        **cleaned,
+    )
+    session.add(kpi)
+    await session.flush()
+    await _write_links(session, kpi, links)
+    return kpi
+
+
+async def update_kpi(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, changes: KpiChanges
+) -> Kpi:
+    kpi = await records.get(session, Kpi, id_, scope)
+    records.check_version(kpi, version)
+    problems = Problems()
+    if changes.target is None:
+        problems.add(ErrorCode.REQUIRED, "A KPI needs a target.", "target")
+    cleaned = _kpi_values(problems, changes)
+    check_deadline(problems, cleaned.get("starts_on", kpi.starts_on), cleaned.get("deadline", kpi.deadline))
+    strategy = await records.get(session, Strategy, kpi.strategy_id, scope, "id")
+    links = await _links(session, scope, strategy, changes, problems)
+    problems.raise_if_any()
+    records.apply(kpi, cleaned)
+    if "channel_id" in links:
+        kpi.channel_id = links["channel_id"]
+    if "tactic_ids" in links or "audience_ids" in links:
+        await _write_links(session, kpi, links)
+        kpi.updated_at = func.clock_timestamp()
+    await session.flush()
+    return kpi
+
+
+async def delete_kpi(
+    session: AsyncSession,
+    scope: Scope,
+    id_: uuid.UUID,
+    on_content: ContentOnDelete = ContentOnDelete.RESTRICT,
+    reassign_to: uuid.UUID | None = None,
+) -> int:
+    """Remove a KPI and its measurements; content serving it is refused, unmapped or moved.
+
+    UNMAP drops the KPI from the content (an item whose primary KPI it was is left
+    without one and reported as unmapped); REASSIGN puts another KPI of the same
+    strategy in its place. Returns how many content items changed.
+    """
+    kpi = await records.get(session, Kpi, id_, scope)
+    link = content_item_kpi
+    users = select(link.c.content_item_id).where(link.c.kpi_id == kpi.id)
+    using = or_(ContentItem.primary_kpi_id == kpi.id, ContentItem.id.in_(users))
+    in_use = int((await session.execute(select(func.count()).where(using))).scalar_one())
+    if in_use and on_content is ContentOnDelete.RESTRICT:
+        raise DomainError.of(
+            ErrorCode.KPI_IN_USE,
+            f"{in_use} content item(s) serve this KPI. Say whether to UNMAP them or REASSIGN them "
+            "to another KPI.",
+            "on_content",
+        )
+    target: uuid.UUID | None = None
+    if on_content is ContentOnDelete.REASSIGN:
+        if reassign_to is None or reassign_to == kpi.id:
+            raise DomainError.of(
+                ErrorCode.REASSIGN_TARGET_REQUIRED,
+                "Name another KPI to move the content to.",
+                "reassign_to_id",
+            )
+        problems = await records.strategy_parts(
+            session, Kpi, [reassign_to], kpi.strategy_id, scope, "reassign_to_id"
+        )
+        if problems:
+            raise DomainError(problems)
+        target = reassign_to
+    if in_use:
+        if target is not None:
+            moved = select(
+                link.c.workspace_id, link.c.strategy_id, link.c.content_item_id, literal(target, Uuid)
+            ).where(link.c.kpi_id == kpi.id)
+            await session.execute(
+                pg_insert(link)
+                .from_select(["workspace_id", "strategy_id", "content_item_id", "kpi_id"], moved)
+                .on_conflict_do_nothing()
+            )
+        await session.execute(
+            update(ContentItem)
+            .where(using)
+            .values(
+                primary_kpi_id=func.nullif(ContentItem.primary_kpi_id, kpi.id)
+                if target is None
+                else func.coalesce(func.nullif(ContentItem.primary_kpi_id, kpi.id), target),
+                version=ContentItem.version + 1,
+                updated_at=func.clock_timestamp(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(delete(link).where(link.c.kpi_id == kpi.id))
+    await session.delete(kpi)
+    await session.flush()
+    return in_use
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementChanges:
+    observed_on: Maybe[dt.date | None] = UNSET
+    value: Maybe[Decimal | None] = UNSET
+    source: Maybe[MeasurementSource] = UNSET
+    note: Maybe[str | None] = UNSET
+
+
+def _measurement_values(problems: Problems, changes: MeasurementChanges) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for required in ("observed_on", "value"):
+        if getattr(changes, required) is None:
+            problems.add(ErrorCode.REQUIRED, f"A measurement needs {required.replace('_', ' ')}.", required)
+    if not isinstance(changes.observed_on, values.Unset):
+        cleaned["observed_on"] = values.date(problems, changes.observed_on, "observed_on")
+    if not isinstance(changes.value, values.Unset):
+        cleaned["value"] = values.decimal(problems, changes.value, "value")
+    if not isinstance(changes.source, values.Unset):
+        cleaned["source"] = changes.source
+    if not isinstance(changes.note, values.Unset):
+        cleaned["note"] = values.text(problems, changes.note, "note")
+    return cleaned
+
+
+async def _flush_unique(session: AsyncSession, message: str) -> None:
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as error:
+        raise DomainError.of(ErrorCode.DUPLICATE, message, "observed_on") from error
+
+
+async def create_measurement(
+    session: AsyncSession, scope: Scope, kpi_id: uuid.UUID, changes: MeasurementChanges
+) -> KpiMeasurement:
+    problems = Problems()
+    for field in ("observed_on", "value"):
+        if isinstance(getattr(changes, field), values.Unset):
+            problems.add(ErrorCode.REQUIRED, f"A measurement needs {field.replace('_', ' ')}.", field)
+    cleaned = _measurement_values(problems, changes)
+    problems.raise_if_any()
+    kpi = await records.get(session, Kpi, kpi_id, scope, "kpi_id")
+    measurement = KpiMeasurement(workspace_id=kpi.workspace_id, kpi_id=kpi.id, **cleaned)
+    session.add(measurement)
+    await _flush_unique(session, "This KPI already has a measurement from this source on this day.")
+    return measurement
+
+
+async def update_measurement(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, changes: MeasurementChanges
+) -> KpiMeasurement:
+    measurement = await records.get(session, KpiMeasurement, id_, scope)
+    records.check_version(measurement, version)
+    problems = Problems()
+    cleaned = _measurement_values(problems, changes)
+    problems.raise_if_any()
+    records.apply(measurement, cleaned)
+    await _flush_unique(session, "This KPI already has a measurement from this source on this day.")
+    return measurement
+
+
+async def delete_measurement(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
+    await session.delete(await records.get(session, KpiMeasurement, id_, scope))
+    await session.flush()

@@ -1,0 +1,34 @@
+"""Every table of the domain, imported in one place for migrations and tests."""
+
+from domain.audience.models import Audience
+from domain.base import Base
+from domain.channel.models import Channel, StrategyChannel, strategy_channel_audience
+from domain.content.models import (
+    ContentItem,
+    ContentMetric,
+    content_item_audience,
+    content_item_kpi,
+)
+from domain.kpi.models import Kpi, KpiMeasurement, kpi_audience, kpi_tactic
+from domain.strategy.models import Strategy, Tactic
+from domain.tenancy.models import Organization, Workspace
+
+__all__ = [
+    "Audience",
+    "Base",
+    "Channel",
+    "ContentItem",
+    "ContentMetric",
+    "Kpi",
+    "KpiMeasurement",
+    "Organization",
+    "Strategy",
+    "StrategyChannel",
+    "Tactic",
+    "Workspace",
+    "content_item_audience",
+    "content_item_kpi",
+    "kpi_audience",
+    "kpi_tactic",
+    "strategy_channel_audience",
+]

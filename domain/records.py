@@ -1,0 +1,109 @@
+"""Loading and changing records inside a unit of work, always within a scope."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.base import Entity, StrategyPart, TenantEntity
+from domain.errors import ConflictError, DomainError, ErrorCode, Problem, Problems
+from domain.scope import Scope
+from domain.values import Unset
+
+R = TypeVar("R", bound=TenantEntity)
+P = TypeVar("P", bound=StrategyPart)
+
+
+def kind_of(model: type[Any]) -> str:
+    """A model's name as people say it: ``ContentItem`` → "content item"."""
+    name: str = model.__name__
+    words = [name[0]]
+    for char in name[1:]:
+        words.append(f" {char}" if char.isupper() else char)
+    return "".join(words).lower().replace("kpi", "KPI")
+
+
+async def get(session: AsyncSession, model: type[R], id_: uuid.UUID, scope: Scope, *field: str) -> R:
+    """The record with ``id_`` in scope, locked for update; NOT_FOUND otherwise."""
+    stmt = select(model).where(model.id == id_, scope.where(model.workspace_id)).with_for_update()
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, f"No {kind_of(model)} with this id.", *(field or ("id",)))
+    return found
+
+
+def check_version(record: Entity, seen: int | None) -> None:
+    """Refuse a change made from a stale read (``seen`` is the version the caller last saw)."""
+    if seen is not None and record.version != seen:
+        raise ConflictError(kind_of(type(record)), record.version)
+
+
+async def strategy_parts(
+    session: AsyncSession,
+    model: type[P],
+    ids: Sequence[uuid.UUID],
+    strategy_id: uuid.UUID,
+    scope: Scope,
+    field: str,
+) -> list[Problem]:
+    """Check that every id names a ``model`` record of the given strategy.
+
+    Returns one problem per bad id: NOT_FOUND (unknown or outside the scope) or
+    WRONG_STRATEGY (it belongs to another strategy).
+    """
+    if not ids:
+        return []
+    stmt = select(model.id, model.strategy_id).where(model.id.in_(set(ids)), scope.where(model.workspace_id))
+    owners = {row.id: row.strategy_id for row in await session.execute(stmt)}
+    problems = []
+    many = len(ids) > 1
+    for index, id_ in enumerate(ids):
+        path = (field, str(index)) if many else (field,)
+        kind = kind_of(model)
+        if id_ not in owners:
+            problems.append(Problem(ErrorCode.NOT_FOUND, f"No {kind} with this id.", path))
+        elif owners[id_] != strategy_id:
+            problems.append(
+                Problem(ErrorCode.WRONG_STRATEGY, f"This {kind} belongs to another strategy.", path)
+            )
+    return problems
+
+
+def unique_ids(problems: Problems, ids: Iterable[uuid.UUID], field: str) -> list[uuid.UUID]:
+    listed = list(ids)
+    unique = list(dict.fromkeys(listed))
+    if len(unique) != len(listed):
+        problems.add(ErrorCode.DUPLICATE, "The same id is listed more than once.", field)
+    return unique
+
+
+async def count(session: AsyncSession, model: type[Any], **where: Any) -> int:
+    stmt = select(func.count()).select_from(model).filter_by(**where)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def replace_links(
+    session: AsyncSession,
+    link: Table,
+    owner_column: str,
+    owner_id: uuid.UUID,
+    target_column: str,
+    target_ids: Sequence[uuid.UUID],
+    common: Mapping[str, Any],
+) -> None:
+    """Make the link table hold exactly ``target_ids`` for the owner."""
+    await session.execute(delete(link).where(link.c[owner_column] == owner_id))
+    if target_ids:
+        rows = [{**common, owner_column: owner_id, target_column: target} for target in target_ids]
+        await session.execute(insert(link), rows)
+
+
+def apply(record: object, changes: Mapping[str, Any]) -> None:
+    """Set every changed attribute (values are already validated)."""
+    for name, value in changes.items():
+        if not isinstance(value, Unset):
+            setattr(record, name, value)

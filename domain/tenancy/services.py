@@ -1,0 +1,102 @@
+"""Create, rename and remove organizations and workspaces."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import records, values
+from domain.errors import DomainError, ErrorCode, Problems
+from domain.scope import Scope
+from domain.tenancy.models import Organization, Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class NameChange:
+    name: str
+
+
+async def create_organization(session: AsyncSession, change: NameChange) -> Organization:
+    problems = Problems()
+    name = values.name(problems, change.name, "name")
+    problems.raise_if_any()
+    organization = Organization(name=name)
+    session.add(organization)
+    await session.flush()
+    return organization
+
+
+async def _organization(session: AsyncSession, id_: uuid.UUID, scope: Scope) -> Organization:
+    """An organization is visible when one of its workspaces is (or when the scope is everything)."""
+    stmt = select(Organization).where(Organization.id == id_).with_for_update()
+    if scope.workspace_ids is not None:
+        visible = select(Workspace.organization_id).where(scope.where(Workspace.id))
+        stmt = stmt.where(Organization.id.in_(visible))
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No organization with this id.", "id")
+    return found
+
+
+async def update_organization(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, change: NameChange
+) -> Organization:
+    organization = await _organization(session, id_, scope)
+    records.check_version(organization, version)
+    problems = Problems()
+    organization.name = values.name(problems, change.name, "name")
+    problems.raise_if_any()
+    await session.flush()
+    return organization
+
+
+async def delete_organization(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
+    """Remove an organization with every workspace and everything in them."""
+    await session.delete(await _organization(session, id_, scope))
+    await session.flush()
+
+
+async def create_workspace(
+    session: AsyncSession, scope: Scope, organization_id: uuid.UUID, change: NameChange
+) -> Workspace:
+    problems = Problems()
+    name = values.name(problems, change.name, "name")
+    problems.raise_if_any()
+    if scope.workspace_ids is not None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No organization with this id.", "organization_id")
+    exists = await session.get(Organization, organization_id)
+    if exists is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No organization with this id.", "organization_id")
+    workspace = Workspace(organization_id=organization_id, name=name)
+    session.add(workspace)
+    await session.flush()
+    return workspace
+
+
+async def _workspace(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> Workspace:
+    stmt = select(Workspace).where(Workspace.id == id_, scope.where(Workspace.id)).with_for_update()
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", "id")
+    return found
+
+
+async def update_workspace(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, change: NameChange
+) -> Workspace:
+    workspace = await _workspace(session, scope, id_)
+    records.check_version(workspace, version)
+    problems = Problems()
+    workspace.name = values.name(problems, change.name, "name")
+    problems.raise_if_any()
+    await session.flush()
+    return workspace
+
+
+async def delete_workspace(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
+    """Remove a workspace and everything in it."""
+    await session.delete(await _workspace(session, scope, id_))
+    await session.flush()

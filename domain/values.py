@@ -1,0 +1,153 @@
+"""Checks for the plain values every area accepts: text, decimals, dates, URLs.
+
+Each check appends to a :class:`~domain.errors.Problems` collector and returns the
+cleaned value, so a service reports every bad field of an input at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Final, TypeAlias, TypeVar, Union
+from urllib.parse import urlsplit
+
+from domain.errors import ErrorCode, Problems
+
+
+class Unset(enum.Enum):
+    """Marks a field an update leaves as it is (distinct from ``None``, which clears it)."""
+
+    UNSET = "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+
+T = TypeVar("T")
+Maybe: TypeAlias = Union[T, Unset]  # noqa: UP007
+
+NAME_MAX: Final = 200
+SHORT_TEXT_MAX: Final = 2_000
+LONG_TEXT_MAX: Final = 20_000
+URL_MAX: Final = 2_048
+LIST_MAX: Final = 100
+
+#: Values and targets are stored as NUMERIC(20, 4).
+DECIMAL_PLACES: Final = 4
+DECIMAL_INTEGER_DIGITS: Final = 16
+
+EARLIEST_DATE: Final = dt.date(1990, 1, 1)
+LATEST_DATE: Final = dt.date(2199, 12, 31)
+
+
+def name(problems: Problems, value: str | None, field: str, *, limit: int = NAME_MAX) -> str:
+    """A required single-line name: trimmed, non-empty, at most ``limit`` characters."""
+    cleaned = (value or "").strip()
+    if not cleaned:
+        problems.add(ErrorCode.BLANK, f"{_label(field)} must not be blank.", field)
+    elif len(cleaned) > limit:
+        problems.add(ErrorCode.TOO_LONG, f"{_label(field)} is longer than {limit} characters.", field)
+    return cleaned
+
+
+def text(problems: Problems, value: str | None, field: str, *, limit: int = SHORT_TEXT_MAX) -> str:
+    """Optional free text; ``None`` becomes the empty string."""
+    cleaned = (value or "").strip()
+    if len(cleaned) > limit:
+        problems.add(ErrorCode.TOO_LONG, f"{_label(field)} is longer than {limit} characters.", field)
+    return cleaned
+
+
+def texts(problems: Problems, values: list[str], field: str, *, limit: int = NAME_MAX) -> list[str]:
+    """A short list of labels (interests, locations …): trimmed, blanks dropped, unique."""
+    if len(values) > LIST_MAX:
+        problems.add(ErrorCode.TOO_MANY, f"{_label(field)} holds more than {LIST_MAX} entries.", field)
+        return []
+    seen: dict[str, None] = {}
+    for index, value in enumerate(values):
+        cleaned = value.strip()
+        if len(cleaned) > limit:
+            problems.add(
+                ErrorCode.TOO_LONG,
+                f"{_label(field)} entry is longer than {limit} characters.",
+                field,
+                str(index),
+            )
+        elif cleaned:
+            seen.setdefault(cleaned, None)
+    return list(seen)
+
+
+def decimal(
+    problems: Problems,
+    value: Decimal | None,
+    field: str,
+    *,
+    minimum: Decimal | None = None,
+    maximum: Decimal | None = None,
+) -> Decimal | None:
+    """A finite decimal that fits NUMERIC(20, 4) and the optional bounds."""
+    if value is None:
+        return None
+    if not value.is_finite():
+        problems.add(ErrorCode.NOT_FINITE, f"{_label(field)} must be a finite number.", field)
+        return None
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent < -DECIMAL_PLACES and value != value.quantize(Decimal(1).scaleb(-DECIMAL_PLACES)):
+        problems.add(
+            ErrorCode.TOO_PRECISE, f"{_label(field)} has more than {DECIMAL_PLACES} decimal places.", field
+        )
+        return None
+    if abs(value) >= Decimal(10) ** DECIMAL_INTEGER_DIGITS:
+        problems.add(ErrorCode.OUT_OF_RANGE, f"{_label(field)} is too large.", field)
+        return None
+    if minimum is not None and value < minimum:
+        problems.add(ErrorCode.OUT_OF_RANGE, f"{_label(field)} must be at least {minimum}.", field)
+        return None
+    if maximum is not None and value > maximum:
+        problems.add(ErrorCode.OUT_OF_RANGE, f"{_label(field)} must be at most {maximum}.", field)
+        return None
+    return value
+
+
+def date(problems: Problems, value: dt.date | None, field: str) -> dt.date | None:
+    """A calendar date within a sensible range."""
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        problems.add(
+            ErrorCode.OUT_OF_RANGE,
+            f"{_label(field)} must lie between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}.",
+            field,
+        )
+        return None
+    return value
+
+
+def moment(problems: Problems, value: dt.datetime | None, field: str) -> dt.datetime | None:
+    """A point in time within a sensible range; a naive time is taken as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    if date(problems, value.date(), field) is None:
+        return None
+    return value
+
+
+def url(problems: Problems, value: str | None, field: str) -> str | None:
+    """An absolute http(s) URL, or nothing."""
+    if value is None or not value.strip():
+        return None
+    cleaned = value.strip()
+    if len(cleaned) > URL_MAX:
+        problems.add(ErrorCode.TOO_LONG, f"{_label(field)} is longer than {URL_MAX} characters.", field)
+        return None
+    parts = urlsplit(cleaned)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.add(ErrorCode.INVALID_URL, f"{_label(field)} must be an absolute http(s) URL.", field)
+        return None
+    return cleaned
+
+
+def _label(field: str) -> str:
+    return field.replace("_", " ").capitalize()

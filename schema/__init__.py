@@ -1,0 +1,1 @@
+"""The GraphQL schema: types, inputs, queries, mutations, loaders and errors."""

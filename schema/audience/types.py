@@ -1,0 +1,147 @@
+"""The audiences a strategy speaks to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from domain.audience.models import Audience as AudienceRow
+from domain.audience.models import BuyingProcess
+from domain.channel.models import strategy_channel_audience
+from domain.content.models import content_item_audience
+from domain.kpi.models import kpi_audience
+from schema import ids
+from schema.context import Info
+from schema.loading import ListSpec, NodeSpec, in_workspace
+from schema.pagination import Connection
+from schema.relay import Node, load_by_id, register
+
+if TYPE_CHECKING:
+    from schema.channel.types import StrategyChannel
+    from schema.content.types import ContentItem, ContentItemFilter, ContentItemOrder
+    from schema.kpi.types import Kpi
+    from schema.strategy.types import Strategy
+
+audience_table = AudienceRow.__table__
+
+
+@strawberry.type(description="Who they are, how they behave, where they are and how they buy.")
+class Audience(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    strategy_id: strawberry.Private[uuid.UUID]
+    name: str
+    description: str
+    genders: list[str]
+    age_min: int | None
+    age_max: int | None
+    interests: list[str]
+    family_statuses: list[str]
+    locations: list[str]
+    behaviours: list[str] = strawberry.field(description="What they do: clicks, site visits, downloads …")
+    buying_process: BuyingProcess | None
+    buying_notes: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | AudienceRow) -> Audience:
+        return cls(
+            id=strawberry.ID(ids.encode("Audience", row.id)),
+            db_id=row.id,
+            strategy_id=row.strategy_id,
+            name=row.name,
+            description=row.description,
+            genders=row.genders,
+            age_min=row.age_min,
+            age_max=row.age_max,
+            interests=row.interests,
+            family_statuses=row.family_statuses,
+            locations=row.locations,
+            behaviours=row.behaviours,
+            buying_process=row.buying_process,
+            buying_notes=row.buying_notes,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
+        from schema.strategy.types import STRATEGY
+
+        found = await load_by_id(info, STRATEGY, self.strategy_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The chosen channels that reach this audience.")
+    async def channels(
+        self, info: Info
+    ) -> list[Annotated[StrategyChannel, strawberry.lazy("schema.channel.types")]]:
+        from schema.channel.types import CHANNELS_OF_AUDIENCE
+
+        return await info.context.loaders.children(CHANNELS_OF_AUDIENCE).load(self.db_id)
+
+    @strawberry.field(description="The KPIs that measure this audience.")
+    async def kpis(self, info: Info) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:
+        from schema.kpi.types import KPIS_OF_AUDIENCE
+
+        return await info.context.loaders.children(KPIS_OF_AUDIENCE).load(self.db_id)
+
+    @strawberry.field(description="The content made for this audience.")
+    async def content_items(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Annotated[ContentItemFilter, strawberry.lazy("schema.content.types")] | None = None,
+        order_by: Annotated[ContentItemOrder, strawberry.lazy("schema.content.types")] | None = None,
+    ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
+        from schema.content.types import content_items
+
+        return await content_items(info, "audience", self.db_id, first, after, last, before, filter, order_by)
+
+
+AUDIENCE = register(
+    "Audience",
+    NodeSpec(
+        audience_table, audience_table.c.id, in_workspace(audience_table.c.workspace_id), Audience.from_row
+    ),
+)
+_visible = in_workspace(audience_table.c.workspace_id)
+_order = [audience_table.c.created_at, audience_table.c.id]
+AUDIENCES_OF_STRATEGY = ListSpec(
+    audience_table, list(audience_table.c), audience_table.c.strategy_id, _visible, _order, Audience.from_row
+)
+AUDIENCES_OF_STRATEGY_CHANNEL = ListSpec(
+    audience_table.join(
+        strategy_channel_audience, strategy_channel_audience.c.audience_id == audience_table.c.id
+    ),
+    list(audience_table.c),
+    strategy_channel_audience.c.strategy_channel_id,
+    _visible,
+    _order,
+    Audience.from_row,
+)
+AUDIENCES_OF_KPI = ListSpec(
+    audience_table.join(kpi_audience, kpi_audience.c.audience_id == audience_table.c.id),
+    list(audience_table.c),
+    kpi_audience.c.kpi_id,
+    _visible,
+    _order,
+    Audience.from_row,
+)
+AUDIENCES_OF_CONTENT_ITEM = ListSpec(
+    audience_table.join(content_item_audience, content_item_audience.c.audience_id == audience_table.c.id),
+    list(audience_table.c),
+    content_item_audience.c.content_item_id,
+    _visible,
+    _order,
+    Audience.from_row,
+)

@@ -1,0 +1,77 @@
+"""Assemble the schema."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from schema import enums
+from schema.audience.mutations import AudienceMutations
+from schema.audience.types import Audience
+from schema.channel.mutations import ChannelMutations
+from schema.channel.types import Channel, StrategyChannel
+from schema.content.mutations import ContentMutations
+from schema.content.types import ContentItem, ContentMetric
+from schema.errors import MaskUnexpectedErrors
+from schema.kpi.mutations import KpiMutations
+from schema.kpi.types import Kpi, KpiMeasurement
+from schema.queries import Query
+from schema.strategy.mutations import StrategyMutations
+from schema.strategy.types import Strategy, Tactic
+from schema.tenancy.mutations import TenancyMutations
+from schema.tenancy.types import Organization, Workspace
+
+assert enums
+
+NODE_TYPES = [
+    Organization,
+    Workspace,
+    Strategy,
+    Tactic,
+    Audience,
+    Channel,
+    StrategyChannel,
+    Kpi,
+    KpiMeasurement,
+    ContentItem,
+    ContentMetric,
+]
+
+
+@strawberry.type
+class Mutation(
+    TenancyMutations, StrategyMutations, AudienceMutations, ChannelMutations, KpiMutations, ContentMutations
+):
+    pass
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Errors meant for the client are not logged; :class:`MaskUnexpectedErrors` logs the rest."""
+
+
+def build_schema() -> Schema:
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        types=NODE_TYPES,
+        extensions=[
+            MaskUnexpectedErrors,
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+        ],
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+schema = build_schema()
+
+
+def sdl() -> str:
+    """The schema in SDL, as committed in `schema.graphql`."""
+    return schema.as_str() + "\n"

@@ -1,0 +1,183 @@
+"""Channels (a workspace's accounts on platforms) and the ones a strategy chooses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from domain.channel.models import Channel as ChannelRow
+from domain.channel.models import Platform, strategy_channel_audience
+from domain.channel.models import StrategyChannel as StrategyChannelRow
+from schema import ids
+from schema.context import Info
+from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
+from schema.pagination import Connection
+from schema.relay import Node, load_by_id, register
+
+if TYPE_CHECKING:
+    from schema.audience.types import Audience
+    from schema.content.types import ContentItem, ContentItemFilter, ContentItemOrder
+    from schema.strategy.types import Strategy
+    from schema.tenancy.types import Workspace
+
+channel_table = ChannelRow.__table__
+strategy_channel_table = StrategyChannelRow.__table__
+
+
+@strawberry.type(description="A workspace's account on a platform.")
+class Channel(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    workspace_id: strawberry.Private[uuid.UUID]
+    platform: Platform
+    name: str
+    handle: str
+    url: str | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | ChannelRow) -> Channel:
+        return cls(
+            id=strawberry.ID(ids.encode("Channel", row.id)),
+            db_id=row.id,
+            workspace_id=row.workspace_id,
+            platform=row.platform,
+            name=row.name,
+            handle=row.handle,
+            url=row.url,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def workspace(self, info: Info) -> Annotated[Workspace, strawberry.lazy("schema.tenancy.types")]:
+        from schema.tenancy.types import WORKSPACE
+
+        found = await load_by_id(info, WORKSPACE, self.workspace_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The strategies that chose this channel, with the role it plays in each.")
+    async def strategy_channels(self, info: Info) -> list[StrategyChannel]:
+        return await info.context.loaders.children(STRATEGY_CHANNELS_OF_CHANNEL).load(self.db_id)
+
+    @strawberry.field(description="The content published or planned on this channel.")
+    async def content_items(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Annotated[ContentItemFilter, strawberry.lazy("schema.content.types")] | None = None,
+        order_by: Annotated[ContentItemOrder, strawberry.lazy("schema.content.types")] | None = None,
+    ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
+        from schema.content.types import content_items
+
+        return await content_items(info, "channel", self.db_id, first, after, last, before, filter, order_by)
+
+
+@strawberry.type(description="A channel chosen for a strategy: what we do there, why, and whom it reaches.")
+class StrategyChannel(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    strategy_id: strawberry.Private[uuid.UUID]
+    channel_id: strawberry.Private[uuid.UUID]
+    role: str = strawberry.field(description="What we do in this channel.")
+    rationale: str = strawberry.field(description="Why this channel fits the audiences and the purpose.")
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | StrategyChannelRow) -> StrategyChannel:
+        return cls(
+            id=strawberry.ID(ids.encode("StrategyChannel", row.id)),
+            db_id=row.id,
+            strategy_id=row.strategy_id,
+            channel_id=row.channel_id,
+            role=row.role,
+            rationale=row.rationale,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
+        from schema.strategy.types import STRATEGY
+
+        found = await load_by_id(info, STRATEGY, self.strategy_id)
+        assert found is not None
+        return found
+
+    @strawberry.field
+    async def channel(self, info: Info) -> Channel:
+        found = await load_by_id(info, CHANNEL, self.channel_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The audiences this channel reaches.")
+    async def audiences(
+        self, info: Info
+    ) -> list[Annotated[Audience, strawberry.lazy("schema.audience.types")]]:
+        from schema.audience.types import AUDIENCES_OF_STRATEGY_CHANNEL
+
+        return await info.context.loaders.children(AUDIENCES_OF_STRATEGY_CHANNEL).load(self.db_id)
+
+
+CHANNEL = register(
+    "Channel",
+    NodeSpec(channel_table, channel_table.c.id, in_workspace(channel_table.c.workspace_id), Channel.from_row),
+)
+STRATEGY_CHANNEL = register(
+    "StrategyChannel",
+    NodeSpec(
+        strategy_channel_table,
+        strategy_channel_table.c.id,
+        in_workspace(strategy_channel_table.c.workspace_id),
+        StrategyChannel.from_row,
+    ),
+)
+CHANNELS_OF_WORKSPACE = ConnectionSpec(
+    source=channel_table,
+    columns=list(channel_table.c),
+    parent=channel_table.c.workspace_id,
+    visible=in_workspace(channel_table.c.workspace_id),
+    order=[channel_table.c.created_at, channel_table.c.id],
+    convert=Channel.from_row,
+)
+_chosen_visible = in_workspace(strategy_channel_table.c.workspace_id)
+_chosen_order = [strategy_channel_table.c.created_at, strategy_channel_table.c.id]
+CHANNELS_OF_STRATEGY = ListSpec(
+    strategy_channel_table,
+    list(strategy_channel_table.c),
+    strategy_channel_table.c.strategy_id,
+    _chosen_visible,
+    _chosen_order,
+    StrategyChannel.from_row,
+)
+STRATEGY_CHANNELS_OF_CHANNEL = ListSpec(
+    strategy_channel_table,
+    list(strategy_channel_table.c),
+    strategy_channel_table.c.channel_id,
+    _chosen_visible,
+    _chosen_order,
+    StrategyChannel.from_row,
+)
+CHANNELS_OF_AUDIENCE = ListSpec(
+    strategy_channel_table.join(
+        strategy_channel_audience,
+        strategy_channel_audience.c.strategy_channel_id == strategy_channel_table.c.id,
+    ),
+    list(strategy_channel_table.c),
+    strategy_channel_audience.c.audience_id,
+    _chosen_visible,
+    _chosen_order,
+    StrategyChannel.from_row,
+)

@@ -1,0 +1,352 @@
+"""Mutations on content items (planning, mapping, workflow) and their metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.content import services
+from domain.content.models import ContentFormat, ContentStatus
+from domain.content.models import ContentItem as ContentItemRow
+from domain.content.models import ContentMetric as ContentMetricRow
+from domain.content.services import ContentChanges, ContentMapping, ItemMapping, MetricChanges
+from domain.errors import DomainError, ErrorCode, Problem, Problems
+from domain.kpi.models import Metric
+from schema import ids
+from schema.content.types import ContentItem, ContentMetric
+from schema.context import Info
+from schema.errors import UserError
+from schema.mutation import changes, decode, run
+
+UNSET = strawberry.UNSET
+
+
+@strawberry.input(description="A new content item. It starts as an IDEA and may be mapped right away.")
+class CreateContentItemInput:
+    strategy_id: strawberry.ID
+    title: str
+    format: ContentFormat
+    brief: str | None = UNSET
+    channel_id: strawberry.ID | None = UNSET
+    audience_ids: list[strawberry.ID] | None = UNSET
+    planned_at: dt.datetime | None = UNSET
+    published_at: dt.datetime | None = UNSET
+    url: str | None = UNSET
+    tactic_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The tactic it plays into (with `primaryKpiId`)."
+    )
+    primary_kpi_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The KPI it mainly serves (with `tacticId`)."
+    )
+    kpi_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Every KPI it serves, the primary one included. Default: the primary KPI."
+    )
+
+
+@strawberry.input(description="Omitted fields stay as they are; `audienceIds` replaces the whole list.")
+class UpdateContentItemInput:
+    id: strawberry.ID
+    version: int
+    title: str | None = UNSET
+    format: ContentFormat | None = UNSET
+    brief: str | None = UNSET
+    channel_id: strawberry.ID | None = UNSET
+    audience_ids: list[strawberry.ID] | None = UNSET
+    planned_at: dt.datetime | None = UNSET
+    published_at: dt.datetime | None = UNSET
+    url: str | None = UNSET
+
+
+@strawberry.input
+class DeleteContentItemInput:
+    id: strawberry.ID
+
+
+@strawberry.input(description="The tactic an item plays into and the KPIs it serves, set in one step.")
+class MapContentItemInput:
+    id: strawberry.ID
+    tactic_id: strawberry.ID
+    primary_kpi_id: strawberry.ID
+    kpi_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Every KPI it serves, the primary one included. Default: the primary KPI."
+    )
+    version: int | None = strawberry.field(
+        default=None, description="The version you last saw; when given, a stale one is a CONFLICT."
+    )
+
+
+@strawberry.input
+class MapContentItemsInput:
+    items: list[MapContentItemInput] = strawberry.field(
+        description=f"At most {services.BATCH_MAX} items; all are mapped or none is."
+    )
+
+
+@strawberry.input
+class TransitionContentItemInput:
+    id: strawberry.ID
+    version: int
+    to: ContentStatus
+
+
+@strawberry.input
+class CreateContentMetricInput:
+    content_item_id: strawberry.ID
+    metric: Metric
+    observed_on: dt.date
+    value: Decimal
+
+
+@strawberry.input
+class UpdateContentMetricInput:
+    id: strawberry.ID
+    version: int
+    metric: Metric | None = UNSET
+    observed_on: dt.date | None = UNSET
+    value: Decimal | None = UNSET
+
+
+@strawberry.input
+class DeleteContentMetricInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class CreateContentItemPayload:
+    content_item: ContentItem | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class UpdateContentItemPayload:
+    content_item: ContentItem | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteContentItemPayload:
+    deleted_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class MapContentItemPayload:
+    content_item: ContentItem | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class MapContentItemsPayload:
+    content_items: list[ContentItem] | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class TransitionContentItemPayload:
+    content_item: ContentItem | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CreateContentMetricPayload:
+    content_metric: ContentMetric | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class UpdateContentMetricPayload:
+    content_metric: ContentMetric | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteContentMetricPayload:
+    deleted_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+def _item(row: ContentItemRow | None) -> ContentItem | None:
+    return ContentItem.from_row(row) if row is not None else None
+
+
+def _metric(row: ContentMetricRow | None) -> ContentMetric | None:
+    return ContentMetric.from_row(row) if row is not None else None
+
+
+def _mapping(tactic_id: str, primary_kpi_id: str, kpi_ids: list[strawberry.ID] | None) -> ContentMapping:
+    problems: list[Problem] = []
+    decoded = []
+    for value, type_name, field in (
+        (tactic_id, "Tactic", "tactic_id"),
+        (primary_kpi_id, "Kpi", "primary_kpi_id"),
+    ):
+        try:
+            decoded.append(ids.decode(value, type_name, field))
+        except DomainError as error:
+            problems.extend(error.problems)
+    try:
+        all_kpis = ids.decode_many(kpi_ids, "Kpi", "kpi_ids") if kpi_ids is not None else None
+    except DomainError as error:
+        problems.extend(error.problems)
+    if problems:
+        raise DomainError(problems)
+    return ContentMapping(tactic_id=decoded[0], primary_kpi_id=decoded[1], kpi_ids=all_kpis)
+
+
+def _create_mapping(input: CreateContentItemInput) -> ContentMapping | None:
+    if input.tactic_id is None and input.primary_kpi_id is None and input.kpi_ids is None:
+        return None
+    problems = Problems()
+    if input.tactic_id is None:
+        problems.add(ErrorCode.REQUIRED, "To map the item, name its tactic too.", "tactic_id")
+    if input.primary_kpi_id is None:
+        problems.add(ErrorCode.REQUIRED, "To map the item, name its primary KPI too.", "primary_kpi_id")
+    problems.raise_if_any()
+    assert input.tactic_id is not None
+    assert input.primary_kpi_id is not None
+    return _mapping(input.tactic_id, input.primary_kpi_id, input.kpi_ids)
+
+
+def _item_mappings(items: list[MapContentItemInput]) -> list[ItemMapping]:
+    entries: list[ItemMapping] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        try:
+            entries.append(
+                ItemMapping(
+                    id=ids.decode(item.id, "ContentItem", "id"),
+                    mapping=_mapping(item.tactic_id, item.primary_kpi_id, item.kpi_ids),
+                    version=item.version,
+                )
+            )
+        except DomainError as error:
+            problems.extend(problem.under("items", str(index)) for problem in error.problems)
+    if problems:
+        raise DomainError(problems)
+    return entries
+
+
+@strawberry.type
+class ContentMutations:
+    @strawberry.field(description="Plan a content item; it starts as an IDEA.")
+    async def create_content_item(
+        self, info: Info, input: CreateContentItemInput
+    ) -> CreateContentItemPayload:
+        async def body(session: AsyncSession) -> ContentItemRow:
+            strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
+            change = changes(input, ContentChanges)
+            mapping = _create_mapping(input)
+            return await services.create_content_item(
+                session, info.context.scope, strategy_id, change, mapping
+            )
+
+        row, errors = await run(info, body)
+        return CreateContentItemPayload(content_item=_item(row), user_errors=errors)
+
+    @strawberry.field(
+        description="Change a content item's title, brief, format, channel, audiences or dates."
+    )
+    async def update_content_item(
+        self, info: Info, input: UpdateContentItemInput
+    ) -> UpdateContentItemPayload:
+        async def body(session: AsyncSession) -> ContentItemRow:
+            id_ = decode(input.id, "ContentItem")
+            change = changes(input, ContentChanges)
+            return await services.update_content_item(session, info.context.scope, id_, input.version, change)
+
+        row, errors = await run(info, body)
+        return UpdateContentItemPayload(content_item=_item(row), user_errors=errors)
+
+    @strawberry.field(description="Delete a content item and its metrics.")
+    async def delete_content_item(
+        self, info: Info, input: DeleteContentItemInput
+    ) -> DeleteContentItemPayload:
+        async def body(session: AsyncSession) -> strawberry.ID:
+            await services.delete_content_item(session, info.context.scope, decode(input.id, "ContentItem"))
+            return input.id
+
+        deleted, errors = await run(info, body)
+        return DeleteContentItemPayload(deleted_id=deleted, user_errors=errors)
+
+    @strawberry.field(description="Set the tactic, primary KPI and contributing KPIs of a content item.")
+    async def map_content_item(self, info: Info, input: MapContentItemInput) -> MapContentItemPayload:
+        async def body(session: AsyncSession) -> ContentItemRow:
+            (entry,) = _item_mappings([input])
+            return await services.map_content_item(
+                session, info.context.scope, entry.id, entry.mapping, entry.version
+            )
+
+        row, errors = await run(info, body)
+        # A single item reports its fields without the batch prefix.
+        for error in errors:
+            if error.field and error.field[:2] == ["items", "0"]:
+                error.field = error.field[2:] or None
+        return MapContentItemPayload(content_item=_item(row), user_errors=errors)
+
+    @strawberry.field(description="Map many content items at once: all of them, or none if any is refused.")
+    async def map_content_items(self, info: Info, input: MapContentItemsInput) -> MapContentItemsPayload:
+        async def body(session: AsyncSession) -> list[ContentItemRow]:
+            if len(input.items) > services.BATCH_MAX:
+                raise DomainError.of(
+                    ErrorCode.TOO_MANY, f"Map at most {services.BATCH_MAX} items per call.", "items"
+                )
+            return await services.map_content_items(session, info.context.scope, _item_mappings(input.items))
+
+        rows, errors = await run(info, body)
+        items = [ContentItem.from_row(row) for row in rows] if rows is not None else None
+        return MapContentItemsPayload(content_items=items, user_errors=errors)
+
+    @strawberry.field(description="Move a content item along the workflow.")
+    async def transition_content_item(
+        self, info: Info, input: TransitionContentItemInput
+    ) -> TransitionContentItemPayload:
+        async def body(session: AsyncSession) -> ContentItemRow:
+            id_ = decode(input.id, "ContentItem")
+            return await services.transition_content_item(
+                session, info.context.scope, id_, input.version, input.to
+            )
+
+        row, errors = await run(info, body)
+        return TransitionContentItemPayload(content_item=_item(row), user_errors=errors)
+
+    @strawberry.field(description="Record what a content item achieved on a day.")
+    async def create_content_metric(
+        self, info: Info, input: CreateContentMetricInput
+    ) -> CreateContentMetricPayload:
+        async def body(session: AsyncSession) -> ContentMetricRow:
+            item_id = decode(input.content_item_id, "ContentItem", "content_item_id")
+            change = changes(input, MetricChanges)
+            return await services.create_content_metric(session, info.context.scope, item_id, change)
+
+        row, errors = await run(info, body)
+        return CreateContentMetricPayload(content_metric=_metric(row), user_errors=errors)
+
+    @strawberry.field(description="Correct a content metric.")
+    async def update_content_metric(
+        self, info: Info, input: UpdateContentMetricInput
+    ) -> UpdateContentMetricPayload:
+        async def body(session: AsyncSession) -> ContentMetricRow:
+            id_ = decode(input.id, "ContentMetric")
+            change = changes(input, MetricChanges)
+            return await services.update_content_metric(
+                session, info.context.scope, id_, input.version, change
+            )
+
+        row, errors = await run(info, body)
+        return UpdateContentMetricPayload(content_metric=_metric(row), user_errors=errors)
+
+    @strawberry.field(description="Delete a content metric.")
+    async def delete_content_metric(
+        self, info: Info, input: DeleteContentMetricInput
+    ) -> DeleteContentMetricPayload:
+        async def body(session: AsyncSession) -> strawberry.ID:
+            await services.delete_content_metric(
+                session, info.context.scope, decode(input.id, "ContentMetric")
+            )
+            return input.id
+
+        deleted, errors = await run(info, body)
+        return DeleteContentMetricPayload(deleted_id=deleted, user_errors=errors)

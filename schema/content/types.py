@@ -1,0 +1,358 @@
+"""Content items, mapped to a tactic and KPIs, and their metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import ColumnElement, FromClause, Row, exists, select
+
+from domain.content.models import (
+    ContentFormat,
+    ContentStatus,
+    content_item_audience,
+    content_item_kpi,
+    planned_sort,
+)
+from domain.content.models import ContentItem as ContentItemRow
+from domain.content.models import ContentMetric as ContentMetricRow
+from domain.errors import DomainError
+from domain.kpi.models import Metric
+from schema import ids
+from schema.context import Info
+from schema.errors import QueryError
+from schema.loading import ConnectionSpec, NodeSpec, in_workspace
+from schema.pagination import Connection
+from schema.relay import Node, load_by_id, paginate, register
+
+if TYPE_CHECKING:
+    from schema.audience.types import Audience
+    from schema.channel.types import Channel
+    from schema.kpi.types import Kpi
+    from schema.strategy.types import Strategy, Tactic
+
+content_table = ContentItemRow.__table__
+metric_table = ContentMetricRow.__table__
+
+
+@strawberry.type(description="A piece of content, mapped to the tactic it plays into and the KPIs it serves.")
+class ContentItem(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    strategy_id: strawberry.Private[uuid.UUID]
+    channel_id: strawberry.Private[uuid.UUID | None]
+    tactic_id: strawberry.Private[uuid.UUID | None]
+    primary_kpi_id: strawberry.Private[uuid.UUID | None]
+    title: str
+    brief: str
+    format: ContentFormat
+    status: ContentStatus
+    planned_at: dt.datetime | None
+    published_at: dt.datetime | None
+    url: str | None
+    version: int = strawberry.field(description="Pass it back on update; a stale version is a CONFLICT.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | ContentItemRow) -> ContentItem:
+        return cls(
+            id=strawberry.ID(ids.encode("ContentItem", row.id)),
+            db_id=row.id,
+            strategy_id=row.strategy_id,
+            channel_id=row.channel_id,
+            tactic_id=row.tactic_id,
+            primary_kpi_id=row.primary_kpi_id,
+            title=row.title,
+            brief=row.brief,
+            format=row.format,
+            status=row.status,
+            planned_at=row.planned_at,
+            published_at=row.published_at,
+            url=row.url,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field(description="True when the item has a tactic and a primary KPI.")
+    def mapped(self) -> bool:
+        return self.tactic_id is not None and self.primary_kpi_id is not None
+
+    @strawberry.field
+    async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
+        from schema.strategy.types import STRATEGY
+
+        found = await load_by_id(info, STRATEGY, self.strategy_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The tactic this item plays into; null while it is an unmapped idea.")
+    async def tactic(self, info: Info) -> Annotated[Tactic, strawberry.lazy("schema.strategy.types")] | None:
+        from schema.strategy.types import TACTIC
+
+        return await load_by_id(info, TACTIC, self.tactic_id)
+
+    @strawberry.field(description="The KPI this item mainly serves.")
+    async def primary_kpi(self, info: Info) -> Annotated[Kpi, strawberry.lazy("schema.kpi.types")] | None:
+        from schema.kpi.types import KPI
+
+        return await load_by_id(info, KPI, self.primary_kpi_id)
+
+    @strawberry.field(description="Every KPI this item serves, the primary one included.")
+    async def kpis(self, info: Info) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:
+        from schema.kpi.types import KPIS_OF_CONTENT_ITEM
+
+        return await info.context.loaders.children(KPIS_OF_CONTENT_ITEM).load(self.db_id)
+
+    @strawberry.field(description="The KPIs this item serves besides its primary KPI.")
+    async def contributing_kpis(
+        self, info: Info
+    ) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:
+        from schema.kpi.types import KPIS_OF_CONTENT_ITEM
+
+        kpis = await info.context.loaders.children(KPIS_OF_CONTENT_ITEM).load(self.db_id)
+        return [kpi for kpi in kpis if kpi.db_id != self.primary_kpi_id]
+
+    @strawberry.field(description="The channel it is published on.")
+    async def channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channel.types")] | None:
+        from schema.channel.types import CHANNEL
+
+        return await load_by_id(info, CHANNEL, self.channel_id)
+
+    @strawberry.field(description="The audiences it is made for.")
+    async def audiences(
+        self, info: Info
+    ) -> list[Annotated[Audience, strawberry.lazy("schema.audience.types")]]:
+        from schema.audience.types import AUDIENCES_OF_CONTENT_ITEM
+
+        return await info.context.loaders.children(AUDIENCES_OF_CONTENT_ITEM).load(self.db_id)
+
+    @strawberry.field(description="What the item achieved, oldest observation first.")
+    async def metrics(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[ContentMetric]:
+        return await paginate(info, METRICS_OF_CONTENT_ITEM, self.db_id, first, after, last, before)
+
+
+@strawberry.type(description="What one content item achieved on one day (impressions, reach, clicks …).")
+class ContentMetric(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    content_item_id: strawberry.Private[uuid.UUID]
+    metric: Metric
+    observed_on: dt.date
+    value: Decimal
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | ContentMetricRow) -> ContentMetric:
+        return cls(
+            id=strawberry.ID(ids.encode("ContentMetric", row.id)),
+            db_id=row.id,
+            content_item_id=row.content_item_id,
+            metric=row.metric,
+            observed_on=row.observed_on,
+            value=row.value,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def content_item(self, info: Info) -> ContentItem:
+        found = await load_by_id(info, CONTENT_ITEM, self.content_item_id)
+        assert found is not None
+        return found
+
+
+@strawberry.enum(description="How a content list is ordered.")
+class ContentItemOrder(enum.Enum):
+    PLANNED_AT = "PLANNED_AT"
+    """By planned time; unplanned items last."""
+    CREATED_AT = "CREATED_AT"
+    """By creation, oldest first."""
+
+
+@strawberry.input(description="Narrows a content list. Every condition given must hold.")
+class ContentItemFilter:
+    tactic_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Plays into any of these."
+    )
+    kpi_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Serves any of these KPIs."
+    )
+    channel_ids: list[strawberry.ID] | None = None
+    audience_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Made for any of these."
+    )
+    statuses: list[ContentStatus] | None = None
+    planned_from: dt.datetime | None = strawberry.field(
+        default=None, description="Planned at or after this time."
+    )
+    planned_until: dt.datetime | None = strawberry.field(
+        default=None, description="Planned before this time."
+    )
+    unmapped: bool | None = strawberry.field(
+        default=None,
+        description="true: only items lacking a tactic or a primary KPI; false: only mapped items.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ContentFilter:
+    """A decoded, hashable :class:`ContentItemFilter` (DataLoader keys must hash)."""
+
+    tactic_ids: frozenset[uuid.UUID] | None = None
+    kpi_ids: frozenset[uuid.UUID] | None = None
+    channel_ids: frozenset[uuid.UUID] | None = None
+    audience_ids: frozenset[uuid.UUID] | None = None
+    statuses: frozenset[ContentStatus] | None = None
+    planned_from: dt.datetime | None = None
+    planned_until: dt.datetime | None = None
+    unmapped: bool | None = None
+
+    @classmethod
+    def of(cls, given: ContentItemFilter | None) -> ContentFilter | None:
+        if given is None:
+            return None
+
+        def decoded(
+            values: list[strawberry.ID] | None, type_name: str, field: str
+        ) -> frozenset[uuid.UUID] | None:
+            if values is None:
+                return None
+            try:
+                return frozenset(ids.decode_many(values, type_name, field))
+            except DomainError as error:
+                raise QueryError(f"filter.{field}: {error}", "BAD_ID") from error
+
+        return cls(
+            tactic_ids=decoded(given.tactic_ids, "Tactic", "tacticIds"),
+            kpi_ids=decoded(given.kpi_ids, "Kpi", "kpiIds"),
+            channel_ids=decoded(given.channel_ids, "Channel", "channelIds"),
+            audience_ids=decoded(given.audience_ids, "Audience", "audienceIds"),
+            statuses=frozenset(given.statuses) if given.statuses is not None else None,
+            planned_from=given.planned_from,
+            planned_until=given.planned_until,
+            unmapped=given.unmapped,
+        )
+
+
+def content_conditions(filter_: object) -> list[ColumnElement[bool]]:
+    if not isinstance(filter_, ContentFilter):
+        return []
+    c = content_table.c
+    conditions: list[ColumnElement[bool]] = []
+    if filter_.tactic_ids is not None:
+        conditions.append(c.tactic_id.in_(filter_.tactic_ids))
+    if filter_.channel_ids is not None:
+        conditions.append(c.channel_id.in_(filter_.channel_ids))
+    if filter_.statuses is not None:
+        conditions.append(c.status.in_(filter_.statuses))
+    if filter_.kpi_ids is not None:
+        link = content_item_kpi.alias("filter_kpi")
+        conditions.append(
+            exists(select(1).where(link.c.content_item_id == c.id, link.c.kpi_id.in_(filter_.kpi_ids)))
+        )
+    if filter_.audience_ids is not None:
+        link = content_item_audience.alias("filter_audience")
+        conditions.append(
+            exists(
+                select(1).where(link.c.content_item_id == c.id, link.c.audience_id.in_(filter_.audience_ids))
+            )
+        )
+    if filter_.planned_from is not None:
+        conditions.append(c.planned_at >= filter_.planned_from)
+    if filter_.planned_until is not None:
+        conditions.append(c.planned_at < filter_.planned_until)
+    if filter_.unmapped is True:
+        conditions.append((c.tactic_id.is_(None)) | (c.primary_kpi_id.is_(None)))
+    elif filter_.unmapped is False:
+        conditions.append(c.tactic_id.is_not(None) & c.primary_kpi_id.is_not(None))
+    return conditions
+
+
+def _content_connection(
+    source: FromClause, parent: ColumnElement[uuid.UUID], order: ContentItemOrder
+) -> ConnectionSpec[ContentItem]:
+    first_key = planned_sort if order is ContentItemOrder.PLANNED_AT else content_table.c.created_at
+    return ConnectionSpec(
+        source=source,
+        columns=list(content_table.c),
+        parent=parent,
+        visible=in_workspace(content_table.c.workspace_id),
+        order=[first_key, content_table.c.id],
+        convert=ContentItem.from_row,
+        filter=content_conditions,
+    )
+
+
+_PARENTS: dict[str, tuple[FromClause, ColumnElement[uuid.UUID]]] = {
+    "strategy": (content_table, content_table.c.strategy_id),
+    "tactic": (content_table, content_table.c.tactic_id),
+    "channel": (content_table, content_table.c.channel_id),
+    "kpi": (
+        content_table.join(content_item_kpi, content_item_kpi.c.content_item_id == content_table.c.id),
+        content_item_kpi.c.kpi_id,
+    ),
+    "audience": (
+        content_table.join(
+            content_item_audience, content_item_audience.c.content_item_id == content_table.c.id
+        ),
+        content_item_audience.c.audience_id,
+    ),
+}
+CONTENT_CONNECTIONS = {
+    (parent, order): _content_connection(source, column, order)
+    for parent, (source, column) in _PARENTS.items()
+    for order in ContentItemOrder
+}
+
+
+async def content_items(
+    info: Info,
+    parent: str,
+    parent_id: uuid.UUID,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    filter_: ContentItemFilter | None,
+    order_by: ContentItemOrder | None,
+) -> Connection[ContentItem]:
+    """A page of the content under ``parent`` (strategy, tactic, channel, KPI or audience)."""
+    spec = CONTENT_CONNECTIONS[(parent, order_by or ContentItemOrder.PLANNED_AT)]
+    return await paginate(info, spec, parent_id, first, after, last, before, ContentFilter.of(filter_))
+
+
+CONTENT_ITEM = register(
+    "ContentItem",
+    NodeSpec(
+        content_table, content_table.c.id, in_workspace(content_table.c.workspace_id), ContentItem.from_row
+    ),
+)
+CONTENT_METRIC = register(
+    "ContentMetric",
+    NodeSpec(
+        metric_table, metric_table.c.id, in_workspace(metric_table.c.workspace_id), ContentMetric.from_row
+    ),
+)
+METRICS_OF_CONTENT_ITEM = ConnectionSpec(
+    source=metric_table,
+    columns=list(metric_table.c),
+    parent=metric_table.c.content_item_id,
+    visible=in_workspace(metric_table.c.workspace_id),
+    order=[metric_table.c.observed_on, metric_table.c.id],
+    convert=ContentMetric.from_row,
+)

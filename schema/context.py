@@ -1,0 +1,25 @@
+"""What every resolver can reach: the database, the caller's scope and the loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from strawberry.types import Info as StrawberryInfo
+
+from domain.persistence.database import Database
+from domain.scope import Scope
+from schema.loading import Loaders
+
+
+@dataclass
+class Context:
+    db: Database
+    scope: Scope
+    request_id: str
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db, self.scope)
+
+
+Info = StrawberryInfo[Context, None]

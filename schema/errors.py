@@ -1,0 +1,87 @@
+"""How failures reach a client.
+
+* Bad input to a mutation: a ``userErrors`` entry with a code (:class:`UserError`).
+* Bad arguments to a query field (a malformed cursor or id, ``first`` over 100):
+  a GraphQL error whose ``extensions.code`` says why (:class:`QueryError`).
+* Anything unexpected: masked to "Unexpected error." with the request id, logged in full.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from domain.errors import DomainError, ErrorCode, Problem
+
+log = logging.getLogger("redthread.graphql")
+
+UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="Why an input was refused.")
+
+
+@strawberry.type(description="An input the server refused, and why.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description="Path to the input field concerned, e.g. ['items', '2', 'tacticId'].", default=None
+    )
+    message: str
+    code: UserErrorCode  # type: ignore[valid-type]
+
+
+def to_camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def user_error(problem: Problem) -> UserError:
+    return UserError(
+        field=[to_camel(part) for part in problem.field] or None, message=problem.message, code=problem.code
+    )
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    return [user_error(problem) for problem in error.problems]
+
+
+class QueryError(GraphQLError):
+    """A query argument the server cannot use. Shown to the client as it is."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, extensions={"code": code})
+
+
+EXPECTED = (QueryError,)
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, EXPECTED)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Hide unexpected failures from clients; log them with the request id."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_is_unexpected, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        log.error(
+            "unexpected error in %s (request %s)",
+            ".".join(str(p) for p in error.path or ()),
+            request_id,
+            exc_info=error.original_error,
+        )
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+        return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            if not (error.extensions or {}).get("code"):
+                # A document that does not parse or validate, or variables of the wrong type.
+                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+        return processed

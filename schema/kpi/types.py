@@ -1,0 +1,219 @@
+"""SMART KPIs and their measurements."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from domain.content.models import content_item_kpi
+from domain.kpi.models import (
+    Aggregation,
+    Direction,
+    MeasurementSource,
+    Metric,
+    Unit,
+    kpi_audience,
+    kpi_tactic,
+)
+from domain.kpi.models import Kpi as KpiRow
+from domain.kpi.models import KpiMeasurement as KpiMeasurementRow
+from schema import ids
+from schema.context import Info
+from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
+from schema.pagination import Connection
+from schema.relay import Node, load_by_id, register
+
+if TYPE_CHECKING:
+    from schema.audience.types import Audience
+    from schema.channel.types import Channel
+    from schema.content.types import ContentItem, ContentItemFilter, ContentItemOrder
+    from schema.strategy.types import Strategy, Tactic
+
+kpi_table = KpiRow.__table__
+measurement_table = KpiMeasurementRow.__table__
+
+
+@strawberry.type(description="A SMART KPI: specific, measurable, achievable and time-bound.")
+class Kpi(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    strategy_id: strawberry.Private[uuid.UUID]
+    channel_id: strawberry.Private[uuid.UUID | None]
+    name: str
+    description: str
+    metric: Metric
+    unit: Unit
+    baseline: Decimal | None = strawberry.field(description="Where the KPI stood when it was set.")
+    target: Decimal
+    direction: Direction
+    starts_on: dt.date | None
+    deadline: dt.date | None
+    aggregation: Aggregation
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | KpiRow) -> Kpi:
+        return cls(
+            id=strawberry.ID(ids.encode("Kpi", row.id)),
+            db_id=row.id,
+            strategy_id=row.strategy_id,
+            channel_id=row.channel_id,
+            name=row.name,
+            description=row.description,
+            metric=row.metric,
+            unit=row.unit,
+            baseline=row.baseline,
+            target=row.target,
+            direction=row.direction,
+            starts_on=row.starts_on,
+            deadline=row.deadline,
+            aggregation=row.aggregation,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
+        from schema.strategy.types import STRATEGY
+
+        found = await load_by_id(info, STRATEGY, self.strategy_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The channel this KPI is measured on, if it is tied to one.")
+    async def channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channel.types")] | None:
+        from schema.channel.types import CHANNEL
+
+        return await load_by_id(info, CHANNEL, self.channel_id)
+
+    @strawberry.field(description="The tactics this KPI measures.")
+    async def tactics(self, info: Info) -> list[Annotated[Tactic, strawberry.lazy("schema.strategy.types")]]:
+        from schema.strategy.types import TACTICS_OF_KPI
+
+        return await info.context.loaders.children(TACTICS_OF_KPI).load(self.db_id)
+
+    @strawberry.field(description="The audiences this KPI measures.")
+    async def audiences(
+        self, info: Info
+    ) -> list[Annotated[Audience, strawberry.lazy("schema.audience.types")]]:
+        from schema.audience.types import AUDIENCES_OF_KPI
+
+        return await info.context.loaders.children(AUDIENCES_OF_KPI).load(self.db_id)
+
+    @strawberry.field(description="The content that serves this KPI, as primary or contributing KPI.")
+    async def content_items(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Annotated[ContentItemFilter, strawberry.lazy("schema.content.types")] | None = None,
+        order_by: Annotated[ContentItemOrder, strawberry.lazy("schema.content.types")] | None = None,
+    ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
+        from schema.content.types import content_items
+
+        return await content_items(info, "kpi", self.db_id, first, after, last, before, filter, order_by)
+
+    @strawberry.field(description="The measurements, oldest observation first.")
+    async def measurements(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[KpiMeasurement]:
+        from schema.relay import paginate
+
+        return await paginate(info, MEASUREMENTS_OF_KPI, self.db_id, first, after, last, before)
+
+
+@strawberry.type(description="One observed value of a KPI.")
+class KpiMeasurement(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    kpi_id: strawberry.Private[uuid.UUID]
+    observed_on: dt.date
+    value: Decimal
+    source: MeasurementSource
+    note: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | KpiMeasurementRow) -> KpiMeasurement:
+        return cls(
+            id=strawberry.ID(ids.encode("KpiMeasurement", row.id)),
+            db_id=row.id,
+            kpi_id=row.kpi_id,
+            observed_on=row.observed_on,
+            value=row.value,
+            source=row.source,
+            note=row.note,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def kpi(self, info: Info) -> Kpi:
+        found = await load_by_id(info, KPI, self.kpi_id)
+        assert found is not None
+        return found
+
+
+_visible = in_workspace(kpi_table.c.workspace_id)
+_order = [kpi_table.c.created_at, kpi_table.c.id]
+KPI = register("Kpi", NodeSpec(kpi_table, kpi_table.c.id, _visible, Kpi.from_row))
+KPIS_OF_STRATEGY = ListSpec(
+    kpi_table, list(kpi_table.c), kpi_table.c.strategy_id, _visible, _order, Kpi.from_row
+)
+KPIS_OF_TACTIC = ListSpec(
+    kpi_table.join(kpi_tactic, kpi_tactic.c.kpi_id == kpi_table.c.id),
+    list(kpi_table.c),
+    kpi_tactic.c.tactic_id,
+    _visible,
+    _order,
+    Kpi.from_row,
+)
+KPIS_OF_AUDIENCE = ListSpec(
+    kpi_table.join(kpi_audience, kpi_audience.c.kpi_id == kpi_table.c.id),
+    list(kpi_table.c),
+    kpi_audience.c.audience_id,
+    _visible,
+    _order,
+    Kpi.from_row,
+)
+KPI_MEASUREMENT = register(
+    "KpiMeasurement",
+    NodeSpec(
+        measurement_table,
+        measurement_table.c.id,
+        in_workspace(measurement_table.c.workspace_id),
+        KpiMeasurement.from_row,
+    ),
+)
+MEASUREMENTS_OF_KPI = ConnectionSpec(
+    source=measurement_table,
+    columns=list(measurement_table.c),
+    parent=measurement_table.c.kpi_id,
+    visible=in_workspace(measurement_table.c.workspace_id),
+    order=[measurement_table.c.observed_on, measurement_table.c.id],
+    convert=KpiMeasurement.from_row,
+)
+KPIS_OF_CONTENT_ITEM = ListSpec(
+    kpi_table.join(content_item_kpi, content_item_kpi.c.kpi_id == kpi_table.c.id),
+    list(kpi_table.c),
+    content_item_kpi.c.content_item_id,
+    _visible,
+    _order,
+    Kpi.from_row,
+)

@@ -1,0 +1,221 @@
+"""The read side: batched SQL that builds GraphQL objects straight from rows.
+
+Each kind of read is declared once as a spec next to its GraphQL type:
+
+* :class:`NodeSpec` — records by id (``node``, ``ContentItem.tactic`` …);
+* :class:`ListSpec` — every child of a parent, small and bounded (``Strategy.tactics``,
+  ``ContentItem.kpis`` through a link table …);
+* :class:`ConnectionSpec` — a paginated, filterable child list (``Strategy.contentItems``).
+
+:class:`Loaders`, made per request, turns each spec into a DataLoader. A batch runs
+one statement on its own connection (so concurrent resolvers never share one), and
+every statement keeps to the caller's workspaces. The ORM is not involved: rows
+become GraphQL objects through each spec's ``convert``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Executable,
+    FromClause,
+    Row,
+    Uuid,
+    bindparam,
+    func,
+    select,
+    true,
+    tuple_,
+)
+from strawberry.dataloader import DataLoader
+
+from domain.persistence.database import Database
+from domain.scope import Scope
+from schema.errors import QueryError
+from schema.pagination import CountKey, Page, PageKey, PageRequest, encode_cursor
+
+N = TypeVar("N")
+Filter = Callable[[Hashable], Sequence[ColumnElement[bool]]]
+
+
+def _no_filter(_: Hashable) -> Sequence[ColumnElement[bool]]:
+    return ()
+
+
+Visible = Callable[[Scope], ColumnElement[bool]]
+"""Which rows of a source the caller's scope lets them see."""
+
+
+def in_workspace(column: ColumnElement[uuid.UUID]) -> Visible:
+    """Rows whose ``column`` names a workspace in scope (the usual case)."""
+    return lambda scope: scope.where(column)
+
+
+@dataclass(frozen=True, eq=False)
+class NodeSpec(Generic[N]):
+    source: FromClause
+    id: ColumnElement[uuid.UUID]
+    visible: Visible
+    convert: Callable[[Row[Any]], N]
+
+
+@dataclass(frozen=True, eq=False)
+class ListSpec(Generic[N]):
+    source: FromClause
+    columns: Sequence[ColumnElement[Any]]
+    parent: ColumnElement[uuid.UUID]
+    visible: Visible
+    order: Sequence[ColumnElement[Any]]
+    convert: Callable[[Row[Any]], N]
+
+
+@dataclass(frozen=True, eq=False)
+class ConnectionSpec(Generic[N]):
+    source: FromClause
+    columns: Sequence[ColumnElement[Any]]
+    parent: ColumnElement[uuid.UUID]
+    visible: Visible
+    order: Sequence[ColumnElement[Any]]
+    """Non-null sort keys, ending with a unique one (the id)."""
+    convert: Callable[[Row[Any]], N]
+    filter: Filter = field(default=_no_filter)
+
+
+_PARENTS = bindparam("parents", type_=ARRAY(Uuid))
+#: Labels of the extra columns a batch selects (row attributes starting with "_" are taken).
+PARENT = "batch_parent"
+SORT = "batch_sort_"
+
+
+class Loaders:
+    """The DataLoaders of one request, made on first use."""
+
+    def __init__(self, db: Database, scope: Scope) -> None:
+        self.db = db
+        self.scope = scope
+        self._loaders: dict[tuple[str, int], DataLoader[Any, Any]] = {}
+
+    def _get(self, kind: str, spec: object, make: Callable[[], DataLoader[Any, Any]]) -> DataLoader[Any, Any]:
+        key = (kind, id(spec))
+        loader = self._loaders.get(key)
+        if loader is None:
+            loader = self._loaders[key] = make()
+        return loader
+
+    async def _rows(self, stmt: Executable, **params: Any) -> Sequence[Row[Any]]:
+        async with self.db.read() as connection:
+            result = await connection.execute(stmt, params)
+            return list(result.all())
+
+    # -- by id ---------------------------------------------------------------------------
+
+    def node(self, spec: NodeSpec[N]) -> DataLoader[uuid.UUID, N | None]:
+        async def load(ids: Sequence[uuid.UUID]) -> list[N | None]:
+            stmt = select(spec.source).where(spec.id.in_(ids), spec.visible(self.scope))
+            found = {row.id: spec.convert(row) for row in await self._rows(stmt)}
+            return [found.get(id_) for id_ in ids]
+
+        return self._get("node", spec, lambda: DataLoader(load_fn=load))
+
+    # -- children of a parent ------------------------------------------------------------
+
+    def children(self, spec: ListSpec[N]) -> DataLoader[uuid.UUID, list[N]]:
+        async def load(parents: Sequence[uuid.UUID]) -> list[list[N]]:
+            stmt = (
+                select(spec.parent.label(PARENT), *spec.columns)
+                .select_from(spec.source)
+                .where(spec.parent.in_(parents), spec.visible(self.scope))
+                .order_by(*spec.order)
+            )
+            grouped: dict[uuid.UUID, list[N]] = defaultdict(list)
+            for row in await self._rows(stmt):
+                grouped[row._mapping[PARENT]].append(spec.convert(row))
+            return [grouped.get(parent, []) for parent in parents]
+
+        return self._get("children", spec, lambda: DataLoader(load_fn=load))
+
+    # -- paginated children --------------------------------------------------------------
+
+    def page(self, spec: ConnectionSpec[N]) -> DataLoader[PageKey, Page[N]]:
+        async def load(keys: Sequence[PageKey]) -> list[Page[N]]:
+            groups: dict[tuple[PageRequest, Hashable], list[uuid.UUID]] = defaultdict(list)
+            for key in keys:
+                groups[(key.page, key.filter)].append(key.parent_id)
+            pages: dict[tuple[uuid.UUID, PageRequest, Hashable], Page[N]] = {}
+            for (request, filter_), parents in groups.items():
+                for parent, page in (await self._page(spec, request, filter_, parents)).items():
+                    pages[(parent, request, filter_)] = page
+            empty: Page[N] = Page([], [], False)
+            return [pages.get((k.parent_id, k.page, k.filter), empty) for k in keys]
+
+        return self._get("page", spec, lambda: DataLoader(load_fn=load))
+
+    async def _page(
+        self, spec: ConnectionSpec[N], request: PageRequest, filter_: Hashable, parents: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Page[N]]:
+        if request.size == 0:
+            return {}
+        parent_ids = func.unnest(_PARENTS).table_valued("id").render_derived(name="parents")
+        order = list(spec.order)
+        conditions = [spec.parent == parent_ids.c.id, spec.visible(self.scope), *spec.filter(filter_)]
+        if request.cursor is not None:
+            _check_cursor(request.cursor, order)
+            position = tuple_(*order)
+            cursor = tuple_(*request.cursor)
+            conditions.append(position > cursor if request.forward else position < cursor)
+        keys = [expr.label(f"{SORT}{i}") for i, expr in enumerate(order)]
+        inner = (
+            select(*spec.columns, *keys)
+            .select_from(spec.source)
+            .where(*conditions)
+            .order_by(*(order if request.forward else [expr.desc() for expr in order]))
+            .limit(request.size + 1)
+            .lateral("page")
+        )
+        stmt = select(parent_ids.c.id.label(PARENT), inner).select_from(parent_ids).join(inner, true())
+        grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+        for row in await self._rows(stmt, parents=list(parents)):
+            grouped[row._mapping[PARENT]].append(row)
+        pages: dict[uuid.UUID, Page[N]] = {}
+        for parent, rows in grouped.items():
+            has_more = len(rows) > request.size
+            rows = rows[: request.size]
+            if not request.forward:
+                rows.reverse()
+            cursors = [encode_cursor([row._mapping[f"{SORT}{i}"] for i in range(len(order))]) for row in rows]
+            pages[parent] = Page([spec.convert(row) for row in rows], cursors, has_more)
+        return pages
+
+    def count(self, spec: ConnectionSpec[N]) -> DataLoader[CountKey, int]:
+        async def load(keys: Sequence[CountKey]) -> list[int]:
+            groups: dict[Hashable, list[uuid.UUID]] = defaultdict(list)
+            for key in keys:
+                groups[key.filter].append(key.parent_id)
+            counts: dict[tuple[uuid.UUID, Hashable], int] = {}
+            for filter_, parents in groups.items():
+                stmt = (
+                    select(spec.parent.label(PARENT), func.count().label("n"))
+                    .select_from(spec.source)
+                    .where(spec.parent.in_(parents), spec.visible(self.scope), *spec.filter(filter_))
+                    .group_by(spec.parent)
+                )
+                for row in await self._rows(stmt):
+                    counts[(row._mapping[PARENT], filter_)] = row.n
+            return [counts.get((k.parent_id, k.filter), 0) for k in keys]
+
+        return self._get("count", spec, lambda: DataLoader(load_fn=load))
+
+
+def _check_cursor(cursor: tuple[Any, ...], order: Sequence[ColumnElement[Any]]) -> None:
+    """A cursor must hold one value of the right type per sort key of this connection."""
+    if len(cursor) != len(order) or not all(
+        isinstance(value, expr.type.python_type) for value, expr in zip(cursor, order, strict=True)
+    ):
+        raise QueryError("This cursor is not valid here.", "BAD_CURSOR")

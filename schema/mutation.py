@@ -1,0 +1,114 @@
+"""What every mutation shares: one transaction, typed user errors, input conversion.
+
+A mutation body runs inside :func:`run`: one unit of work that commits when the body
+returns and rolls back entirely when it raises, so a refused input never leaves a
+partial write behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from domain.errors import DomainError, ErrorCode, Problem, Problems
+from domain.values import UNSET
+from schema import ids
+from schema.context import Info
+from schema.errors import UserError, user_errors
+
+T = TypeVar("T")
+C = TypeVar("C")
+
+#: The type of node each id field of an input names.
+ID_FIELDS = {
+    "organization_id": "Organization",
+    "workspace_id": "Workspace",
+    "strategy_id": "Strategy",
+    "tactic_id": "Tactic",
+    "tactic_ids": "Tactic",
+    "audience_ids": "Audience",
+    "channel_id": "Channel",
+    "kpi_id": "Kpi",
+    "kpi_ids": "Kpi",
+    "primary_kpi_id": "Kpi",
+    "content_item_id": "ContentItem",
+}
+
+
+async def run(info: Info, body: Callable[[AsyncSession], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """Run ``body`` in one transaction; a refused input becomes ``userErrors`` and changes nothing."""
+    try:
+        async with info.context.db.transaction() as session:
+            return await body(session), []
+    except DomainError as error:
+        return None, user_errors(error)
+    except StaleDataError:
+        conflict = Problem(
+            ErrorCode.CONFLICT,
+            "The record was changed by someone else meanwhile. Reload and retry.",
+            ("version",),
+        )
+        return None, user_errors(DomainError([conflict]))
+
+
+_NULLABLE: dict[type[Any], dict[str, bool]] = {}
+
+
+def _nullable(changes_type: type[Any]) -> dict[str, bool]:
+    """Which fields of a change set may be cleared (their type admits ``None``)."""
+    known = _NULLABLE.get(changes_type)
+    if known is None:
+        hints = typing.get_type_hints(changes_type)
+        known = _NULLABLE[changes_type] = {
+            field.name: types.NoneType in typing.get_args(hints[field.name])
+            for field in dataclasses.fields(changes_type)
+        }
+    return known
+
+
+def changes(source: object, changes_type: type[C]) -> C:
+    """Build a domain change set from a GraphQL input of the same field names.
+
+    Omitted fields stay unset (left as they are); ``null`` clears a nullable field and
+    is refused (REQUIRED) for one that cannot be empty; ids are decoded to their type.
+    """
+    problems = Problems()
+    values: dict[str, Any] = {}
+    for name, nullable in _nullable(changes_type).items():
+        value = getattr(source, name, strawberry.UNSET)
+        if value is strawberry.UNSET:
+            continue
+        if value is None and not nullable:
+            problems.add(ErrorCode.REQUIRED, f"{name.replace('_', ' ').capitalize()} cannot be null.", name)
+            continue
+        try:
+            values[name] = _decoded(name, value)
+        except DomainError as error:
+            problems.extend(error.problems)
+    problems.raise_if_any()
+    return changes_type(**values)
+
+
+def _decoded(name: str, value: Any) -> Any:
+    type_name = ID_FIELDS.get(name)
+    if type_name is None or value is None:
+        return value
+    if isinstance(value, list):
+        return ids.decode_many(value, type_name, name)
+    return ids.decode(value, type_name, name)
+
+
+def given(value: Any) -> Any:
+    """A GraphQL input value as the domain sees it (``UNSET`` when omitted)."""
+    return UNSET if value is strawberry.UNSET else value
+
+
+def decode(global_id: str, type_name: str, field: str = "id") -> Any:
+    return ids.decode(global_id, type_name, field)

@@ -1,0 +1,201 @@
+"""Mutations on strategies and tactics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.content.rules import ContentOnDelete
+from domain.strategy import services
+from domain.strategy.models import Strategy as StrategyRow
+from domain.strategy.models import StrategyStatus, TacticKind
+from domain.strategy.models import Tactic as TacticRow
+from domain.strategy.services import StrategyChanges, TacticChanges
+from schema.context import Info
+from schema.errors import UserError
+from schema.mutation import changes, decode, run
+from schema.strategy.types import Strategy, Tactic
+
+UNSET = strawberry.UNSET
+
+
+@strawberry.input
+class CreateStrategyInput:
+    workspace_id: strawberry.ID
+    name: str
+    purpose: str | None = strawberry.field(
+        default=UNSET, description='One concrete social purpose: "We want to help the customer to …".'
+    )
+    starts_on: dt.date | None = UNSET
+    ends_on: dt.date | None = UNSET
+    status: StrategyStatus | None = UNSET
+
+
+@strawberry.input(description="Omitted fields stay as they are; null clears a field that may be empty.")
+class UpdateStrategyInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="The version you last saw; a stale one is a CONFLICT.")
+    name: str | None = UNSET
+    purpose: str | None = UNSET
+    starts_on: dt.date | None = UNSET
+    ends_on: dt.date | None = UNSET
+    status: StrategyStatus | None = UNSET
+
+
+@strawberry.input
+class DeleteStrategyInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class CreateTacticInput:
+    strategy_id: strawberry.ID
+    name: str
+    kind: TacticKind
+    description: str | None = UNSET
+    target_share: Decimal | None = strawberry.field(
+        default=UNSET, description="Share of content this tactic should have, in percent (0–100)."
+    )
+    position: int | None = strawberry.field(default=UNSET, description="Defaults to after the last tactic.")
+
+
+@strawberry.input(description="Omitted fields stay as they are; null clears a field that may be empty.")
+class UpdateTacticInput:
+    id: strawberry.ID
+    version: int
+    name: str | None = UNSET
+    kind: TacticKind | None = UNSET
+    description: str | None = UNSET
+    target_share: Decimal | None = UNSET
+    position: int | None = UNSET
+
+
+@strawberry.input
+class DeleteTacticInput:
+    id: strawberry.ID
+    on_content: ContentOnDelete = strawberry.field(
+        default=ContentOnDelete.RESTRICT,
+        description="What happens to content playing into the tactic. RESTRICT refuses while there is any.",
+    )
+    reassign_to_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="With REASSIGN: the tactic of the same strategy that takes over the content.",
+    )
+
+
+@strawberry.type
+class CreateStrategyPayload:
+    strategy: Strategy | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class UpdateStrategyPayload:
+    strategy: Strategy | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteStrategyPayload:
+    deleted_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CreateTacticPayload:
+    tactic: Tactic | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class UpdateTacticPayload:
+    tactic: Tactic | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteTacticPayload:
+    deleted_id: strawberry.ID | None
+    affected_content_count: int | None = strawberry.field(
+        description="How many content items were unmapped or reassigned."
+    )
+    user_errors: list[UserError]
+
+
+def _strategy(row: StrategyRow | None) -> Strategy | None:
+    return Strategy.from_row(row) if row is not None else None
+
+
+def _tactic(row: TacticRow | None) -> Tactic | None:
+    return Tactic.from_row(row) if row is not None else None
+
+
+@strawberry.type
+class StrategyMutations:
+    @strawberry.field(description="Start a strategy in a workspace.")
+    async def create_strategy(self, info: Info, input: CreateStrategyInput) -> CreateStrategyPayload:
+        async def body(session: AsyncSession) -> StrategyRow:
+            workspace_id = decode(input.workspace_id, "Workspace", "workspace_id")
+            change = changes(input, StrategyChanges)
+            return await services.create_strategy(session, info.context.scope, workspace_id, change)
+
+        row, errors = await run(info, body)
+        return CreateStrategyPayload(strategy=_strategy(row), user_errors=errors)
+
+    @strawberry.field(description="Change a strategy's name, purpose, period or status.")
+    async def update_strategy(self, info: Info, input: UpdateStrategyInput) -> UpdateStrategyPayload:
+        async def body(session: AsyncSession) -> StrategyRow:
+            id_ = decode(input.id, "Strategy")
+            change = changes(input, StrategyChanges)
+            return await services.update_strategy(session, info.context.scope, id_, input.version, change)
+
+        row, errors = await run(info, body)
+        return UpdateStrategyPayload(strategy=_strategy(row), user_errors=errors)
+
+    @strawberry.field(description="Delete a strategy with its tactics, audiences, KPIs and content.")
+    async def delete_strategy(self, info: Info, input: DeleteStrategyInput) -> DeleteStrategyPayload:
+        async def body(session: AsyncSession) -> strawberry.ID:
+            await services.delete_strategy(session, info.context.scope, decode(input.id, "Strategy"))
+            return input.id
+
+        deleted, errors = await run(info, body)
+        return DeleteStrategyPayload(deleted_id=deleted, user_errors=errors)
+
+    @strawberry.field(description="Add a tactic to a strategy.")
+    async def create_tactic(self, info: Info, input: CreateTacticInput) -> CreateTacticPayload:
+        async def body(session: AsyncSession) -> TacticRow:
+            strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
+            change = changes(input, TacticChanges)
+            return await services.create_tactic(session, info.context.scope, strategy_id, change)
+
+        row, errors = await run(info, body)
+        return CreateTacticPayload(tactic=_tactic(row), user_errors=errors)
+
+    @strawberry.field(description="Change a tactic.")
+    async def update_tactic(self, info: Info, input: UpdateTacticInput) -> UpdateTacticPayload:
+        async def body(session: AsyncSession) -> TacticRow:
+            id_ = decode(input.id, "Tactic")
+            change = changes(input, TacticChanges)
+            return await services.update_tactic(session, info.context.scope, id_, input.version, change)
+
+        row, errors = await run(info, body)
+        return UpdateTacticPayload(tactic=_tactic(row), user_errors=errors)
+
+    @strawberry.field(description="Delete a tactic, saying what happens to the content that plays into it.")
+    async def delete_tactic(self, info: Info, input: DeleteTacticInput) -> DeleteTacticPayload:
+        async def body(session: AsyncSession) -> int:
+            id_ = decode(input.id, "Tactic")
+            target = (
+                decode(input.reassign_to_id, "Tactic", "reassign_to_id") if input.reassign_to_id else None
+            )
+            return await services.delete_tactic(session, info.context.scope, id_, input.on_content, target)
+
+        affected, errors = await run(info, body)
+        return DeleteTacticPayload(
+            deleted_id=input.id if affected is not None else None,
+            affected_content_count=affected,
+            user_errors=errors,
+        )

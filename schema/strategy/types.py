@@ -1,0 +1,210 @@
+"""A strategy and its tactics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from domain.kpi.models import kpi_tactic
+from domain.strategy.models import Strategy as StrategyRow
+from domain.strategy.models import StrategyStatus, TacticKind
+from domain.strategy.models import Tactic as TacticRow
+from schema import enums, ids
+from schema.context import Info
+from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
+from schema.pagination import Connection
+from schema.relay import Node, load_by_id, register
+
+assert enums  # the domain's enums are registered with the schema there
+
+if TYPE_CHECKING:
+    from schema.audience.types import Audience
+    from schema.channel.types import StrategyChannel
+    from schema.content.types import ContentItem, ContentItemFilter, ContentItemOrder
+    from schema.kpi.types import Kpi
+    from schema.tenancy.types import Workspace
+
+strategy_table = StrategyRow.__table__
+tactic_table = TacticRow.__table__
+
+
+@strawberry.type(description="A social-media strategy: one purpose, reached through 2–3 tactics.")
+class Strategy(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    workspace_id: strawberry.Private[uuid.UUID]
+    name: str
+    purpose: str = strawberry.field(
+        description='What we want to help the customer to do ("We want to help …").'
+    )
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    status: StrategyStatus
+    version: int = strawberry.field(description="Pass it back on update; a stale version is a CONFLICT.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | StrategyRow) -> Strategy:
+        return cls(
+            id=strawberry.ID(ids.encode("Strategy", row.id)),
+            db_id=row.id,
+            workspace_id=row.workspace_id,
+            name=row.name,
+            purpose=row.purpose,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            status=row.status,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def workspace(self, info: Info) -> Annotated[Workspace, strawberry.lazy("schema.tenancy.types")]:
+        from schema.tenancy.types import WORKSPACE
+
+        found = await load_by_id(info, WORKSPACE, self.workspace_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The tactics, in their position order.")
+    async def tactics(self, info: Info) -> list[Tactic]:
+        return await info.context.loaders.children(TACTICS_OF_STRATEGY).load(self.db_id)
+
+    @strawberry.field(description="The audiences, oldest first.")
+    async def audiences(
+        self, info: Info
+    ) -> list[Annotated[Audience, strawberry.lazy("schema.audience.types")]]:
+        from schema.audience.types import AUDIENCES_OF_STRATEGY
+
+        return await info.context.loaders.children(AUDIENCES_OF_STRATEGY).load(self.db_id)
+
+    @strawberry.field(description="The channels chosen for this strategy, with role and rationale.")
+    async def channels(
+        self, info: Info
+    ) -> list[Annotated[StrategyChannel, strawberry.lazy("schema.channel.types")]]:
+        from schema.channel.types import CHANNELS_OF_STRATEGY
+
+        return await info.context.loaders.children(CHANNELS_OF_STRATEGY).load(self.db_id)
+
+    @strawberry.field(description="The KPIs, oldest first.")
+    async def kpis(self, info: Info) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:
+        from schema.kpi.types import KPIS_OF_STRATEGY
+
+        return await info.context.loaders.children(KPIS_OF_STRATEGY).load(self.db_id)
+
+    @strawberry.field(description="The strategy's content plan, filtered and ordered as asked.")
+    async def content_items(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Annotated[ContentItemFilter, strawberry.lazy("schema.content.types")] | None = None,
+        order_by: Annotated[ContentItemOrder, strawberry.lazy("schema.content.types")] | None = None,
+    ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
+        from schema.content.types import content_items
+
+        return await content_items(info, "strategy", self.db_id, first, after, last, before, filter, order_by)
+
+
+@strawberry.type(description="How the purpose is reached; also a theme for content.")
+class Tactic(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    strategy_id: strawberry.Private[uuid.UUID]
+    name: str
+    kind: TacticKind
+    description: str
+    target_share: Decimal | None = strawberry.field(
+        description="The share of content this tactic should have, in percent (0–100)."
+    )
+    position: int
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | TacticRow) -> Tactic:
+        return cls(
+            id=strawberry.ID(ids.encode("Tactic", row.id)),
+            db_id=row.id,
+            strategy_id=row.strategy_id,
+            name=row.name,
+            kind=row.kind,
+            description=row.description,
+            target_share=row.target_share,
+            position=row.position,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def strategy(self, info: Info) -> Strategy:
+        found = await load_by_id(info, STRATEGY, self.strategy_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(description="The KPIs that measure this tactic.")
+    async def kpis(self, info: Info) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:
+        from schema.kpi.types import KPIS_OF_TACTIC
+
+        return await info.context.loaders.children(KPIS_OF_TACTIC).load(self.db_id)
+
+    @strawberry.field(description="The content that plays into this tactic.")
+    async def content_items(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Annotated[ContentItemFilter, strawberry.lazy("schema.content.types")] | None = None,
+        order_by: Annotated[ContentItemOrder, strawberry.lazy("schema.content.types")] | None = None,
+    ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
+        from schema.content.types import content_items
+
+        return await content_items(info, "tactic", self.db_id, first, after, last, before, filter, order_by)
+
+
+STRATEGY = register(
+    "Strategy",
+    NodeSpec(
+        strategy_table, strategy_table.c.id, in_workspace(strategy_table.c.workspace_id), Strategy.from_row
+    ),
+)
+TACTIC = register(
+    "Tactic",
+    NodeSpec(tactic_table, tactic_table.c.id, in_workspace(tactic_table.c.workspace_id), Tactic.from_row),
+)
+TACTICS_OF_STRATEGY = ListSpec(
+    source=tactic_table,
+    columns=list(tactic_table.c),
+    parent=tactic_table.c.strategy_id,
+    visible=in_workspace(tactic_table.c.workspace_id),
+    order=[tactic_table.c.position, tactic_table.c.created_at, tactic_table.c.id],
+    convert=Tactic.from_row,
+)
+STRATEGIES_OF_WORKSPACE = ConnectionSpec(
+    source=strategy_table,
+    columns=list(strategy_table.c),
+    parent=strategy_table.c.workspace_id,
+    visible=in_workspace(strategy_table.c.workspace_id),
+    order=[strategy_table.c.created_at, strategy_table.c.id],
+    convert=Strategy.from_row,
+    filter=lambda statuses: [strategy_table.c.status.in_(statuses)] if statuses else [],  # type: ignore[arg-type]
+)
+TACTICS_OF_KPI = ListSpec(
+    tactic_table.join(kpi_tactic, kpi_tactic.c.tactic_id == tactic_table.c.id),
+    list(tactic_table.c),
+    kpi_tactic.c.kpi_id,
+    in_workspace(tactic_table.c.workspace_id),
+    [tactic_table.c.position, tactic_table.c.created_at, tactic_table.c.id],
+    Tactic.from_row,
+)

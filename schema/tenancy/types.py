@@ -1,0 +1,142 @@
+"""Organizations and their workspaces."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import ColumnElement, Row, select, true
+
+from domain.scope import Scope
+from domain.strategy.models import StrategyStatus
+from domain.tenancy.models import Organization as OrganizationRow
+from domain.tenancy.models import Workspace as WorkspaceRow
+from schema import ids
+from schema.context import Info
+from schema.loading import ConnectionSpec, NodeSpec, in_workspace
+from schema.pagination import Connection
+from schema.relay import Node, load_by_id, paginate, register
+
+if TYPE_CHECKING:
+    from schema.channel.types import Channel
+    from schema.strategy.types import Strategy
+
+organization_table = OrganizationRow.__table__
+workspace_table = WorkspaceRow.__table__
+
+
+@strawberry.type(description="An agency or a brand. It holds workspaces, one per client or brand.")
+class Organization(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    name: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | OrganizationRow) -> Organization:
+        return cls(
+            id=strawberry.ID(ids.encode("Organization", row.id)),
+            db_id=row.id,
+            name=row.name,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field(description="The organization's workspaces, oldest first.")
+    async def workspaces(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Workspace]:
+        return await paginate(info, WORKSPACES_OF_ORGANIZATION, self.db_id, first, after, last, before)
+
+
+@strawberry.type(description="One client or brand: the boundary around strategies, channels and content.")
+class Workspace(Node):
+    db_id: strawberry.Private[uuid.UUID]
+    organization_id: strawberry.Private[uuid.UUID]
+    name: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any] | WorkspaceRow) -> Workspace:
+        return cls(
+            id=strawberry.ID(ids.encode("Workspace", row.id)),
+            db_id=row.id,
+            organization_id=row.organization_id,
+            name=row.name,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization:
+        found = await load_by_id(info, ORGANIZATION, self.organization_id)
+        assert found is not None
+        return found
+
+    @strawberry.field(
+        description="The workspace's strategies, oldest first; optionally only those in `status`."
+    )
+    async def strategies(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        status: list[StrategyStatus] | None = None,
+    ) -> Connection[Annotated[Strategy, strawberry.lazy("schema.strategy.types")]]:
+        from schema.strategy.types import STRATEGIES_OF_WORKSPACE
+
+        statuses = frozenset(status) if status else None
+        return await paginate(info, STRATEGIES_OF_WORKSPACE, self.db_id, first, after, last, before, statuses)
+
+    @strawberry.field(description="The workspace's channels (accounts on platforms), oldest first.")
+    async def channels(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Channel, strawberry.lazy("schema.channel.types")]]:
+        from schema.channel.types import CHANNELS_OF_WORKSPACE
+
+        return await paginate(info, CHANNELS_OF_WORKSPACE, self.db_id, first, after, last, before)
+
+
+def organization_visible(scope: Scope) -> ColumnElement[bool]:
+    """An organization is visible through any of its workspaces in scope."""
+    if scope.workspace_ids is None:
+        return true()
+    in_scope = select(workspace_table.c.organization_id).where(scope.where(workspace_table.c.id))
+    return organization_table.c.id.in_(in_scope)
+
+
+ORGANIZATION = register(
+    "Organization",
+    NodeSpec(organization_table, organization_table.c.id, organization_visible, Organization.from_row),
+)
+WORKSPACE = register(
+    "Workspace",
+    NodeSpec(workspace_table, workspace_table.c.id, in_workspace(workspace_table.c.id), Workspace.from_row),
+)
+WORKSPACES_OF_ORGANIZATION = ConnectionSpec(
+    source=workspace_table,
+    columns=list(workspace_table.c),
+    parent=workspace_table.c.organization_id,
+    visible=in_workspace(workspace_table.c.id),
+    order=[workspace_table.c.created_at, workspace_table.c.id],
+    convert=Workspace.from_row,
+)
