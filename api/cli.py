@@ -85,14 +85,7 @@ def seed() -> None:
 
 
 def _seed(url: str) -> None:
-    from seed.demo import load_demo
+    from seed.demo import load_demo_into
 
-    async def run() -> None:
-        db = Database(url)
-        try:
-            created = await load_demo(db)
-        finally:
-            await db.dispose()
-        click.echo("demo loaded" if created else "demo already present")
-
-    asyncio.run(run())
+    created = asyncio.run(load_demo_into(url))
+    click.echo("demo loaded" if created else "demo already present")

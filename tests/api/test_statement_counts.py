@@ -1,0 +1,62 @@
+"""A query costs the same number of SQL statements whatever the page size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.helpers import content_item, strategy_graph
+from tests.conftest import GraphQLClient, StatementLog
+
+CONTENT_PAGE = """
+query($id: ID!, $first: Int!) {
+  strategy(id: $id) {
+    name
+    contentItems(first: $first) {
+      totalCount
+      edges { cursor node {
+        title status
+        tactic { name kind }
+        primaryKpi { name }
+        kpis { name target }
+        channel { name platform }
+        audiences { name }
+      } }
+    }
+  }
+}
+"""
+
+
+async def _fill(gql: GraphQLClient, graph: dict[str, Any], count: int) -> None:
+    for n in range(count):
+        await content_item(
+            gql,
+            graph,
+            f"Post {n}",
+            tacticId=graph["tactics"][n % 2],
+            primaryKpiId=graph["kpis"][n % 2],
+            kpiIds=graph["kpis"],
+            channelId=graph["channel"],
+            audienceIds=[graph["audience"]],
+        )
+
+
+async def _statements_for_page(gql: GraphQLClient, sql: StatementLog, strategy: str, first: int) -> int:
+    sql.reset()
+    data = await gql.data(CONTENT_PAGE, id=strategy, first=first)
+    edges = data["strategy"]["contentItems"]["edges"]
+    assert len(edges) == first
+    assert all(e["node"]["tactic"] and len(e["node"]["kpis"]) == 2 for e in edges)
+    return sql.count
+
+
+async def test_content_page_costs_the_same_statements_for_5_and_100_items(
+    gql: GraphQLClient, sql: StatementLog
+) -> None:
+    graph = await strategy_graph(gql)
+    await _fill(gql, graph, 100)
+    small = await _statements_for_page(gql, sql, graph["strategy"], 5)
+    large = await _statements_for_page(gql, sql, graph["strategy"], 100)
+    assert small == large
+    # strategy, page, count, tactics, primary KPIs, KPIs, channels, audiences
+    assert large == 8
