@@ -11,7 +11,8 @@ ERRORS = "userErrors { field message code }"
 
 async def create_workspace(gql: GraphQLClient, name: str = "Client") -> str:
     org = await gql.mutate(
-        f"mutation($n: String!) {{ createOrganization(input: {{name: $n}}) {{ organization {{ id }} {ERRORS} }} }}",
+        "mutation($n: String!) { createOrganization(input: {name: $n}) "
+        f"{{ organization {{ id }} {ERRORS} }} }}",
         n=f"{name} agency",
     )
     workspace = await gql.mutate(
@@ -28,7 +29,8 @@ async def create(gql: GraphQLClient, mutation: str, field: str, input: dict[str,
     """Run ``mutation(input:)`` and return the created object's id and version."""
     type_name = mutation[0].upper() + mutation[1:] + "Input"
     payload = await gql.mutate(
-        f"mutation($input: {type_name}!) {{ {mutation}(input: $input) {{ {field} {{ id version }} {ERRORS} }} }}",
+        f"mutation($input: {type_name}!) {{ {mutation}(input: $input) "
+        f"{{ {field} {{ id version }} {ERRORS} }} }}",
         input=input,
     )
     created: dict[str, Any] = payload[field]
