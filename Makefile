@@ -1,0 +1,47 @@
+# Everything a fresh machine needs, from Python 3.11+ and make.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+BIN := .venv/bin
+
+.PHONY: install demo serve test lint typecheck pytest schema migrate seed bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(UV)  ## Create .venv with the locked dependencies
+	$(UV) sync --locked
+
+demo: install  ## Migrate, load the demo strategy and serve GraphQL with GraphiQL
+	REDTHREAD_GRAPHIQL=true $(BIN)/redthread serve --seed
+
+serve: install  ## Serve GraphQL (settings from the environment)
+	$(BIN)/redthread serve
+
+test: install lint typecheck pytest  ## Lint, type-check and run every test
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy .
+
+pytest:
+	$(BIN)/pytest
+
+schema: install  ## Export the schema to schema.graphql
+	$(BIN)/redthread export-schema
+
+migrate: install
+	$(BIN)/redthread migrate
+
+seed: install
+	$(BIN)/python -m seed
+
+bench: install  ## Measure server CPU per request for a page of 50 content items
+	$(BIN)/python -m tests.bench.content_page
+
+clean:
+	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,143 @@
+"""Benchmark: server CPU per request for one page of 50 content items.
+
+Each item comes with its tactic, KPIs, channel and audiences (the query in
+DESIGN.md §3). The app runs in this process behind httpx's ASGI transport, so
+the figure includes a thin client share; SQL statements are counted exactly.
+
+    make bench            # DATABASE_URL, or the embedded PostgreSQL
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from decimal import Decimal
+
+import asyncpg
+import httpx
+from sqlalchemy import event
+
+from api.app import create_app
+from domain.audience.services import AudienceChanges, create_audience
+from domain.channel.models import Platform
+from domain.channel.services import ChannelChanges, create_channel
+from domain.content.models import ContentFormat
+from domain.content.services import ContentChanges, ContentMapping, create_content_item
+from domain.kpi.models import Metric
+from domain.kpi.services import KpiChanges, create_kpi
+from domain.persistence.database import Database
+from domain.persistence.locate import database_url
+from domain.persistence.migrations import upgrade
+from domain.persistence.settings import DatabaseSettings
+from domain.scope import Scope
+from domain.strategy.models import TacticKind
+from domain.strategy.services import StrategyChanges, TacticChanges, create_strategy, create_tactic
+from domain.tenancy.services import NameChange, create_organization, create_workspace
+from schema.ids import encode
+
+QUERY = """
+query($id: ID!) {
+  strategy(id: $id) {
+    contentItems(first: 50) {
+      edges { node {
+        id title status
+        tactic { id name }
+        kpis { id name }
+        channel { id name }
+        audiences { id name }
+      } }
+    }
+  }
+}
+"""
+ROUNDS = 300
+PAGE = 50
+
+
+async def _prepare(url: str) -> tuple[str, str]:
+    name = f"rt_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    base, _, query = url.partition("?")
+    bench_url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    await asyncio.to_thread(upgrade, bench_url)
+    return name, bench_url
+
+
+async def _strategy_with_content(db: Database, items: int) -> str:
+    """A strategy whose first page holds ``items`` fully mapped content items."""
+    scope = Scope.everything()
+    async with db.transaction() as s:
+        org = await create_organization(s, NameChange("Bench"))
+        workspace = await create_workspace(s, scope, org.id, NameChange("Bench"))
+        strategy = await create_strategy(s, scope, workspace.id, StrategyChanges(name="Bench"))
+        tactic = await create_tactic(
+            s, scope, strategy.id, TacticChanges(name="Educate", kind=TacticKind.EDUCATE)
+        )
+        kpis = [
+            await create_kpi(
+                s, scope, strategy.id, KpiChanges(name=n, metric=Metric.REACH, target=Decimal(10))
+            )
+            for n in ("Reach", "Leads")
+        ]
+        audience = await create_audience(s, scope, strategy.id, AudienceChanges(name="Buyers"))
+        channel = await create_channel(
+            s, scope, workspace.id, ChannelChanges(platform=Platform.LINKEDIN, name="LinkedIn")
+        )
+        for n in range(items):
+            await create_content_item(
+                s,
+                scope,
+                strategy.id,
+                ContentChanges(
+                    title=f"Post {n}",
+                    format=ContentFormat.POST,
+                    channel_id=channel.id,
+                    audience_ids=[audience.id],
+                ),
+                ContentMapping(tactic_id=tactic.id, primary_kpi_id=kpis[0].id, kpi_ids=[k.id for k in kpis]),
+            )
+    return encode("Strategy", strategy.id)
+
+
+async def _run(url: str) -> None:
+    name, bench_url = await _prepare(url)
+    db = Database(bench_url)
+    try:
+        strategy = await _strategy_with_content(db, PAGE)
+        statements: list[str] = []
+        event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        app = create_app(db)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench"
+        ) as client:
+            samples = []
+            for _ in range(ROUNDS):
+                statements.clear()
+                start = time.process_time()
+                response = await client.post("/graphql", json={"query": QUERY, "variables": {"id": strategy}})
+                samples.append((time.process_time() - start) * 1000)
+                assert len(response.json()["data"]["strategy"]["contentItems"]["edges"]) == PAGE
+        samples.sort()
+        print(f"content page of {PAGE}: {ROUNDS} requests, {len(statements)} SQL statements per request")
+        print(
+            f"CPU ms per request: median {statistics.median(samples):.2f}, "
+            f"p90 {samples[int(ROUNDS * 0.9)]:.2f}, min {samples[0]:.2f}"
+        )
+    finally:
+        await db.dispose()
+        admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def main() -> None:
+    with database_url(DatabaseSettings()) as url:
+        asyncio.run(_run(url))
+
+
+if __name__ == "__main__":
+    main()
