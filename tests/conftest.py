@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 
 from api.app import create_app
 from domain.persistence import embedded
@@ -29,9 +29,7 @@ _counter = itertools.count()
 
 
 def _with_database(url: str, name: str) -> str:
-    base, _, query = url.partition("?")
-    base = base.rsplit("/", 1)[0]
-    return f"{base}/{name}" + (f"?{query}" if query else "")
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def _plain(url: str) -> str:
@@ -77,7 +75,7 @@ async def template_url(server_url: str) -> AsyncIterator[str]:
 @pytest.fixture
 async def db(server_url: str, template_url: str) -> AsyncIterator[Database]:
     name = f"{_PREFIX}_{next(_counter)}"
-    template = template_url.rsplit("/", 1)[1].split("?")[0]
+    template = make_url(template_url).database
     await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     database = Database(_with_database(server_url, name), pool_size=5)
     try:

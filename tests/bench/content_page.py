@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import asyncpg
 import httpx
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 
 from api.app import create_app
 from domain.audience.services import AudienceChanges, create_audience
@@ -61,8 +61,7 @@ async def _prepare(url: str) -> tuple[str, str]:
     admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
-    base, _, query = url.partition("?")
-    bench_url = base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    bench_url = make_url(url).set(database=name).render_as_string(hide_password=False)
     await asyncio.to_thread(upgrade, bench_url)
     return name, bench_url
 
