@@ -92,15 +92,15 @@ def decimal(
     if not value.is_finite():
         problems.add(ErrorCode.NOT_FINITE, f"{_label(field)} must be a finite number.", field)
         return None
+    if abs(value) >= Decimal(10) ** DECIMAL_INTEGER_DIGITS:
+        problems.add(ErrorCode.OUT_OF_RANGE, f"{_label(field)} is too large.", field)
+        return None
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
     if exponent < -DECIMAL_PLACES and value != value.quantize(Decimal(1).scaleb(-DECIMAL_PLACES)):
         problems.add(
             ErrorCode.TOO_PRECISE, f"{_label(field)} has more than {DECIMAL_PLACES} decimal places.", field
         )
-        return None
-    if abs(value) >= Decimal(10) ** DECIMAL_INTEGER_DIGITS:
-        problems.add(ErrorCode.OUT_OF_RANGE, f"{_label(field)} is too large.", field)
         return None
     if minimum is not None and value < minimum:
         problems.add(ErrorCode.OUT_OF_RANGE, f"{_label(field)} must be at least {minimum}.", field)

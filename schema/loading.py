@@ -160,8 +160,6 @@ class Loaders:
     async def _page(
         self, spec: ConnectionSpec[N], request: PageRequest, filter_: Hashable, parents: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, Page[N]]:
-        if request.size == 0:
-            return {}
         parent_ids = func.unnest(_PARENTS).table_valued("id").render_derived(name="parents")
         order = list(spec.order)
         conditions = [spec.parent == parent_ids.c.id, spec.visible(self.scope), *spec.filter(filter_)]
@@ -216,6 +214,6 @@ class Loaders:
 def _check_cursor(cursor: tuple[Any, ...], order: Sequence[ColumnElement[Any]]) -> None:
     """A cursor must hold one value of the right type per sort key of this connection."""
     if len(cursor) != len(order) or not all(
-        isinstance(value, expr.type.python_type) for value, expr in zip(cursor, order, strict=True)
+        type(value) is expr.type.python_type for value, expr in zip(cursor, order, strict=True)
     ):
         raise QueryError("This cursor is not valid here.", "BAD_CURSOR")

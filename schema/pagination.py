@@ -104,7 +104,7 @@ def decode_cursor(cursor: str) -> tuple[Any, ...]:
         if not isinstance(raw, list) or not raw:
             raise ValueError(raw)
         return tuple(_typed(v) for v in raw)
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as error:
+    except (binascii.Error, ArithmeticError, UnicodeDecodeError, ValueError, TypeError) as error:
         raise QueryError("This cursor is not valid here.", "BAD_CURSOR") from error
 
 

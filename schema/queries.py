@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import strawberry
@@ -47,7 +48,7 @@ class Query:
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > NODES_MAX:
             raise QueryError(f"Ask for at most {NODES_MAX} ids at once.", "TOO_MANY_IDS")
-        return [await load_node(info, id_) for id_ in ids]
+        return list(await asyncio.gather(*(load_node(info, id_) for id_ in ids)))
 
     @strawberry.field(description="The organizations you can see, oldest first.")
     async def organizations(
