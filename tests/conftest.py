@@ -7,6 +7,7 @@ Migrations run once into a template database; each test gets its own copy of it
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -23,8 +24,12 @@ from domain.persistence import embedded
 from domain.persistence.database import Database
 from domain.persistence.migrations import upgrade
 from domain.persistence.settings import DatabaseSettings, asyncpg_url
+from seed.demo import load_demo
 
 _PREFIX = f"rt_test_{os.getpid()}"
+
+#: The day the demo is loaded as, for tests marked ``demo`` (planned times are then known exactly).
+DEMO_DAY = dt.date(2030, 6, 15)
 _counter = itertools.count()
 
 
@@ -72,9 +77,29 @@ async def template_url(server_url: str) -> AsyncIterator[str]:
     await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+async def demo_template_url(server_url: str, template_url: str) -> AsyncIterator[str]:
+    """The migrated template with the demo strategy loaded (as of :data:`DEMO_DAY`)."""
+    name = f"{_PREFIX}_demo"
+    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template_url).database}"')
+    url = _with_database(server_url, name)
+    database = Database(url, pool_size=1)
+    try:
+        await load_demo(database, today=DEMO_DAY)
+    finally:
+        await database.dispose()
+    yield url
+    await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-async def db(server_url: str, template_url: str) -> AsyncIterator[Database]:
+async def db(
+    request: pytest.FixtureRequest, server_url: str, template_url: str, demo_template_url: str
+) -> AsyncIterator[Database]:
+    """A fresh database for one test; with the ``demo`` mark it already holds the demo strategy."""
     name = f"{_PREFIX}_{next(_counter)}"
+    if request.node.get_closest_marker("demo"):
+        template_url = demo_template_url
     template = make_url(template_url).database
     await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     database = Database(_with_database(server_url, name), pool_size=5)
