@@ -56,8 +56,9 @@ EXPECTED = (QueryError,)
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
+    """A resolver failed on its own (not a bad document or bad variables, which have no path)."""
     original = error.original_error
-    return original is not None and not isinstance(original, EXPECTED)
+    return original is not None and error.path is not None and not isinstance(original, EXPECTED)
 
 
 class MaskUnexpectedErrors(MaskErrors):
