@@ -7,11 +7,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.base import Entity, StrategyPart, TenantEntity
 from domain.errors import ConflictError, DomainError, ErrorCode, Problem, Problems
 from domain.scope import Scope
+from domain.tenancy.models import Workspace
 from domain.values import Unset
 
 R = TypeVar("R", bound=TenantEntity)
@@ -107,3 +109,19 @@ def apply(record: object, changes: Mapping[str, Any]) -> None:
     for name, value in changes.items():
         if not isinstance(value, Unset):
             setattr(record, name, value)
+
+
+async def workspace_in_scope(session: AsyncSession, scope: Scope, workspace_id: uuid.UUID) -> None:
+    """NOT_FOUND unless the workspace exists and the scope allows it."""
+    stmt = select(Workspace.id).where(Workspace.id == workspace_id, scope.where(Workspace.id))
+    if (await session.execute(stmt)).scalar_one_or_none() is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", "workspace_id")
+
+
+async def flush_unique(session: AsyncSession, message: str, *field: str) -> None:
+    """Flush pending changes; a unique-constraint clash becomes DUPLICATE, the transaction lives on."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as error:
+        raise DomainError.of(ErrorCode.DUPLICATE, message, *field) from error

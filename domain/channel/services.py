@@ -6,8 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
@@ -18,12 +17,12 @@ from domain.channel.models import (
     StrategyChannel,
     strategy_channel_audience,
 )
+from domain.content.detach import content_using, repoint_content
 from domain.content.models import ContentItem
 from domain.content.rules import ContentOnDelete
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.scope import Scope
 from domain.strategy.models import Strategy
-from domain.tenancy.models import Workspace
 from domain.values import UNSET, Maybe
 
 
@@ -58,9 +57,7 @@ async def create_channel(
         problems.add(ErrorCode.REQUIRED, "A channel needs a name.", "name")
     cleaned = _channel_values(problems, changes)
     problems.raise_if_any()
-    found = select(Workspace.id).where(Workspace.id == workspace_id, scope.where(Workspace.id))
-    if (await session.execute(found)).scalar_one_or_none() is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", "workspace_id")
+    await records.workspace_in_scope(session, scope, workspace_id)
     channel = Channel(workspace_id=workspace_id, **cleaned)
     session.add(channel)
     await session.flush()
@@ -93,14 +90,7 @@ async def delete_channel(
     """
     channel = await records.get(session, Channel, id_, scope)
     using = ContentItem.channel_id == channel.id
-    in_use = int((await session.execute(select(func.count()).where(using))).scalar_one())
-    if in_use and on_content is ContentOnDelete.RESTRICT:
-        raise DomainError.of(
-            ErrorCode.CHANNEL_IN_USE,
-            f"{in_use} content item(s) use this channel. Say whether to UNMAP them or REASSIGN them "
-            "to another channel.",
-            "on_content",
-        )
+    in_use = await content_using(session, using, on_content, ErrorCode.CHANNEL_IN_USE, "use this channel")
     target = None
     if on_content is ContentOnDelete.REASSIGN:
         if reassign_to is None or reassign_to == channel.id:
@@ -114,12 +104,7 @@ async def delete_channel(
             raise DomainError.of(ErrorCode.NOT_FOUND, "No channel with this id.", "reassign_to_id")
         target = other.id
     if in_use:
-        await session.execute(
-            update(ContentItem)
-            .where(using)
-            .values(channel_id=target, version=ContentItem.version + 1, updated_at=func.clock_timestamp())
-            .execution_options(synchronize_session=False)
-        )
+        await repoint_content(session, using, channel_id=target)
     await session.delete(channel)
     await session.flush()
     return in_use
@@ -182,13 +167,7 @@ async def create_strategy_channel(
         workspace_id=strategy.workspace_id, strategy_id=strategy.id, channel_id=channel.id, **cleaned
     )
     session.add(chosen)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as error:
-        raise DomainError.of(
-            ErrorCode.DUPLICATE, "This channel is already chosen for the strategy.", "channel_id"
-        ) from error
+    await records.flush_unique(session, "This channel is already chosen for the strategy.", "channel_id")
     await _link_audiences(session, chosen, audience_ids)
     return chosen
 

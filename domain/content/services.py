@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
@@ -294,16 +293,6 @@ def _metric_values(problems: Problems, changes: MetricChanges) -> dict[str, Any]
     return cleaned
 
 
-async def _flush_metric(session: AsyncSession) -> None:
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as error:
-        raise DomainError.of(
-            ErrorCode.DUPLICATE, "This item already has a value for this metric on this day.", "observed_on"
-        ) from error
-
-
 async def create_content_metric(
     session: AsyncSession, scope: Scope, content_item_id: uuid.UUID, changes: MetricChanges
 ) -> ContentMetric:
@@ -316,7 +305,9 @@ async def create_content_metric(
     item = await records.get(session, ContentItem, content_item_id, scope, "content_item_id")
     metric = ContentMetric(workspace_id=item.workspace_id, content_item_id=item.id, **cleaned)
     session.add(metric)
-    await _flush_metric(session)
+    await records.flush_unique(
+        session, "This item already has a value for this metric on this day.", "observed_on"
+    )
     return metric
 
 
@@ -329,7 +320,9 @@ async def update_content_metric(
     cleaned = _metric_values(problems, changes)
     problems.raise_if_any()
     records.apply(metric, cleaned)
-    await _flush_metric(session)
+    await records.flush_unique(
+        session, "This item already has a value for this metric on this day.", "observed_on"
+    )
     return metric
 
 

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Uuid, delete, func, literal, or_, select, update
+from sqlalchemy import Uuid, delete, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
 from domain.audience.models import Audience
 from domain.channel.models import Channel
+from domain.content.detach import content_using, repoint_content
 from domain.content.models import ContentItem, content_item_kpi
 from domain.content.rules import ContentOnDelete
 from domain.errors import DomainError, ErrorCode, Problems
@@ -182,14 +182,7 @@ async def delete_kpi(
     link = content_item_kpi
     users = select(link.c.content_item_id).where(link.c.kpi_id == kpi.id)
     using = or_(ContentItem.primary_kpi_id == kpi.id, ContentItem.id.in_(users))
-    in_use = int((await session.execute(select(func.count()).where(using))).scalar_one())
-    if in_use and on_content is ContentOnDelete.RESTRICT:
-        raise DomainError.of(
-            ErrorCode.KPI_IN_USE,
-            f"{in_use} content item(s) serve this KPI. Say whether to UNMAP them or REASSIGN them "
-            "to another KPI.",
-            "on_content",
-        )
+    in_use = await content_using(session, using, on_content, ErrorCode.KPI_IN_USE, "serve this KPI")
     target: uuid.UUID | None = None
     if on_content is ContentOnDelete.REASSIGN:
         if reassign_to is None or reassign_to == kpi.id:
@@ -214,17 +207,9 @@ async def delete_kpi(
                 .from_select(["workspace_id", "strategy_id", "content_item_id", "kpi_id"], moved)
                 .on_conflict_do_nothing()
             )
-        await session.execute(
-            update(ContentItem)
-            .where(using)
-            .values(
-                primary_kpi_id=func.nullif(ContentItem.primary_kpi_id, kpi.id)
-                if target is None
-                else func.coalesce(func.nullif(ContentItem.primary_kpi_id, kpi.id), target),
-                version=ContentItem.version + 1,
-                updated_at=func.clock_timestamp(),
-            )
-            .execution_options(synchronize_session=False)
+        primary = func.nullif(ContentItem.primary_kpi_id, kpi.id)
+        await repoint_content(
+            session, using, primary_kpi_id=primary if target is None else func.coalesce(primary, target)
         )
         await session.execute(delete(link).where(link.c.kpi_id == kpi.id))
     await session.delete(kpi)
@@ -256,14 +241,6 @@ def _measurement_values(problems: Problems, changes: MeasurementChanges) -> dict
     return cleaned
 
 
-async def _flush_unique(session: AsyncSession, message: str) -> None:
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as error:
-        raise DomainError.of(ErrorCode.DUPLICATE, message, "observed_on") from error
-
-
 async def create_measurement(
     session: AsyncSession, scope: Scope, kpi_id: uuid.UUID, changes: MeasurementChanges
 ) -> KpiMeasurement:
@@ -276,7 +253,9 @@ async def create_measurement(
     kpi = await records.get(session, Kpi, kpi_id, scope, "kpi_id")
     measurement = KpiMeasurement(workspace_id=kpi.workspace_id, kpi_id=kpi.id, **cleaned)
     session.add(measurement)
-    await _flush_unique(session, "This KPI already has a measurement from this source on this day.")
+    await records.flush_unique(
+        session, "This KPI already has a measurement from this source on this day.", "observed_on"
+    )
     return measurement
 
 
@@ -289,7 +268,9 @@ async def update_measurement(
     cleaned = _measurement_values(problems, changes)
     problems.raise_if_any()
     records.apply(measurement, cleaned)
-    await _flush_unique(session, "This KPI already has a measurement from this source on this day.")
+    await records.flush_unique(
+        session, "This KPI already has a measurement from this source on this day.", "observed_on"
+    )
     return measurement
 
 

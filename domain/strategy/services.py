@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
+from domain.content.detach import content_using, repoint_content
 from domain.content.models import ContentItem
 from domain.content.rules import ContentOnDelete
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.scope import Scope
 from domain.strategy.models import Strategy, StrategyStatus, Tactic, TacticKind
-from domain.tenancy.models import Workspace
 from domain.values import UNSET, Maybe
 
 #: The method asks for 2–3 tactics; more than this is surely a mistake.
@@ -62,17 +61,11 @@ async def create_strategy(
     cleaned = _strategy_values(problems, changes)
     check_period(problems, cleaned.get("starts_on"), cleaned.get("ends_on"))
     problems.raise_if_any()
-    await _workspace_in_scope(session, scope, workspace_id)
+    await records.workspace_in_scope(session, scope, workspace_id)
     strategy = Strategy(workspace_id=workspace_id, **cleaned)
     session.add(strategy)
     await session.flush()
     return strategy
-
-
-async def _workspace_in_scope(session: AsyncSession, scope: Scope, workspace_id: uuid.UUID) -> None:
-    stmt = select(Workspace.id).where(Workspace.id == workspace_id, scope.where(Workspace.id))
-    if (await session.execute(stmt)).scalar_one_or_none() is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", "workspace_id")
 
 
 async def update_strategy(
@@ -181,27 +174,15 @@ async def delete_tactic(
     """
     tactic = await records.get(session, Tactic, id_, scope)
     using = ContentItem.tactic_id == tactic.id
-    in_use = (await session.execute(select(func.count()).where(using))).scalar_one()
+    in_use = await content_using(session, using, on_content, ErrorCode.TACTIC_IN_USE, "use this tactic")
     target: uuid.UUID | None = None
-    if in_use and on_content is ContentOnDelete.RESTRICT:
-        raise DomainError.of(
-            ErrorCode.TACTIC_IN_USE,
-            f"{in_use} content item(s) use this tactic. Say whether to UNMAP them or REASSIGN them "
-            "to another tactic.",
-            "on_content",
-        )
     if on_content is ContentOnDelete.REASSIGN:
         target = await _reassign_target(session, scope, tactic, reassign_to)
     if in_use:
-        await session.execute(
-            update(ContentItem)
-            .where(using)
-            .values(tactic_id=target, version=ContentItem.version + 1, updated_at=func.clock_timestamp())
-            .execution_options(synchronize_session=False)
-        )
+        await repoint_content(session, using, tactic_id=target)
     await session.delete(tactic)
     await session.flush()
-    return int(in_use)
+    return in_use
 
 
 async def _reassign_target(
