@@ -88,7 +88,10 @@ class ConnectionSpec(Generic[N]):
     filter: Filter = field(default=_no_filter)
 
 
-_PARENTS = bindparam("parents", type_=ARRAY(Uuid))
+#: The parents of one batch, as rows: ``unnest(:parents) AS parents(id)``.
+_PARENT_IDS = (
+    func.unnest(bindparam("parents", type_=ARRAY(Uuid))).table_valued("id").render_derived(name="parents")
+)
 #: Labels of the extra columns a batch selects (row attributes starting with "_" are taken).
 PARENT = "batch_parent"
 SORT = "batch_sort_"
@@ -160,9 +163,8 @@ class Loaders:
     async def _page(
         self, spec: ConnectionSpec[N], request: PageRequest, filter_: Hashable, parents: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, Page[N]]:
-        parent_ids = func.unnest(_PARENTS).table_valued("id").render_derived(name="parents")
         order = list(spec.order)
-        conditions = [spec.parent == parent_ids.c.id, spec.visible(self.scope), *spec.filter(filter_)]
+        conditions = [spec.parent == _PARENT_IDS.c.id, spec.visible(self.scope), *spec.filter(filter_)]
         if request.cursor is not None:
             _check_cursor(request.cursor, order)
             position = tuple_(*order)
@@ -177,7 +179,7 @@ class Loaders:
             .limit(request.size + 1)
             .lateral("page")
         )
-        stmt = select(parent_ids.c.id.label(PARENT), inner).select_from(parent_ids).join(inner, true())
+        stmt = select(_PARENT_IDS.c.id.label(PARENT), inner).select_from(_PARENT_IDS).join(inner, true())
         grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
         for row in await self._rows(stmt, parents=list(parents)):
             grouped[row._mapping[PARENT]].append(row)

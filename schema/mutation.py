@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import DomainError, ErrorCode, Problem, Problems
-from domain.values import UNSET
 from schema import ids
 from schema.context import Info
 from schema.errors import UserError, user_errors
@@ -26,20 +25,8 @@ from schema.errors import UserError, user_errors
 T = TypeVar("T")
 C = TypeVar("C")
 
-#: The type of node each id field of an input names.
-ID_FIELDS = {
-    "organization_id": "Organization",
-    "workspace_id": "Workspace",
-    "strategy_id": "Strategy",
-    "tactic_id": "Tactic",
-    "tactic_ids": "Tactic",
-    "audience_ids": "Audience",
-    "channel_id": "Channel",
-    "kpi_id": "Kpi",
-    "kpi_ids": "Kpi",
-    "primary_kpi_id": "Kpi",
-    "content_item_id": "ContentItem",
-}
+#: The type of node each id field of a change set names.
+ID_FIELDS = {"tactic_ids": "Tactic", "audience_ids": "Audience", "channel_id": "Channel"}
 
 
 async def run(info: Info, body: Callable[[AsyncSession], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
@@ -103,11 +90,6 @@ def _decoded(name: str, value: Any) -> Any:
     if isinstance(value, list):
         return ids.decode_many(value, type_name, name)
     return ids.decode(value, type_name, name)
-
-
-def given(value: Any) -> Any:
-    """A GraphQL input value as the domain sees it (``UNSET`` when omitted)."""
-    return UNSET if value is strawberry.UNSET else value
 
 
 def decode(global_id: str, type_name: str, field: str = "id") -> Any:

@@ -210,18 +210,27 @@ def _create_mapping(input: CreateContentItemInput) -> ContentMapping | None:
     return _mapping(input.tactic_id, input.primary_kpi_id, input.kpi_ids)
 
 
+def _item_mapping(item: MapContentItemInput) -> ItemMapping:
+    problems: list[Problem] = []
+    try:
+        id_ = ids.decode(item.id, "ContentItem", "id")
+    except DomainError as error:
+        problems.extend(error.problems)
+    try:
+        mapping = _mapping(item.tactic_id, item.primary_kpi_id, item.kpi_ids)
+    except DomainError as error:
+        problems.extend(error.problems)
+    if problems:
+        raise DomainError(problems)
+    return ItemMapping(id=id_, mapping=mapping, version=item.version)
+
+
 def _item_mappings(items: list[MapContentItemInput]) -> list[ItemMapping]:
     entries: list[ItemMapping] = []
     problems: list[Problem] = []
     for index, item in enumerate(items):
         try:
-            entries.append(
-                ItemMapping(
-                    id=ids.decode(item.id, "ContentItem", "id"),
-                    mapping=_mapping(item.tactic_id, item.primary_kpi_id, item.kpi_ids),
-                    version=item.version,
-                )
-            )
+            entries.append(_item_mapping(item))
         except DomainError as error:
             problems.extend(problem.under("items", str(index)) for problem in error.problems)
     if problems:
@@ -274,16 +283,12 @@ class ContentMutations:
     @strawberry.field(description="Set the tactic, primary KPI and contributing KPIs of a content item.")
     async def map_content_item(self, info: Info, input: MapContentItemInput) -> MapContentItemPayload:
         async def body(session: AsyncSession) -> ContentItemRow:
-            (entry,) = _item_mappings([input])
+            entry = _item_mapping(input)
             return await services.map_content_item(
                 session, info.context.scope, entry.id, entry.mapping, entry.version
             )
 
         row, errors = await run(info, body)
-        # A single item reports its fields without the batch prefix.
-        for error in errors:
-            if error.field and error.field[:2] == ["items", "0"]:
-                error.field = error.field[2:] or None
         return MapContentItemPayload(content_item=_item(row), user_errors=errors)
 
     @strawberry.field(description="Map many content items at once: all of them, or none if any is refused.")

@@ -26,7 +26,7 @@ from schema import ids
 from schema.context import Info
 from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_by_id, register
+from schema.relay import Node, load_by_id, paginate, register
 
 if TYPE_CHECKING:
     from schema.audience.types import Audience
@@ -131,8 +131,6 @@ class Kpi(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[KpiMeasurement]:
-        from schema.relay import paginate
-
         return await paginate(info, MEASUREMENTS_OF_KPI, self.db_id, first, after, last, before)
 
 
