@@ -112,8 +112,16 @@ def apply(record: object, changes: Mapping[str, Any]) -> None:
 
 
 async def workspace_in_scope(session: AsyncSession, scope: Scope, workspace_id: uuid.UUID) -> None:
-    """NOT_FOUND unless the workspace exists and the scope allows it."""
-    stmt = select(Workspace.id).where(Workspace.id == workspace_id, scope.where(Workspace.id))
+    """NOT_FOUND unless the workspace exists and the scope allows it.
+
+    The row is held in KEY SHARE mode until the transaction ends, so a purge of the
+    workspace waits for (or skips) a write into it instead of pulling it away midway.
+    """
+    stmt = (
+        select(Workspace.id)
+        .where(Workspace.id == workspace_id, scope.where(Workspace.id))
+        .with_for_update(key_share=True)
+    )
     if (await session.execute(stmt)).scalar_one_or_none() is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", "workspace_id")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -100,3 +101,35 @@ async def delete_workspace(session: AsyncSession, scope: Scope, id_: uuid.UUID) 
     """Remove a workspace and everything in it."""
     await session.delete(await _workspace(session, scope, id_))
     await session.flush()
+
+
+async def create_scenario_workspace(
+    session: AsyncSession,
+    organization: NameChange,
+    workspace: NameChange,
+    scenario: str,
+    expires_at: dt.datetime | None = None,
+) -> Workspace:
+    """A new organization with one workspace seeded from ``scenario``.
+
+    Without ``expires_at`` it is the scenario's lasting copy, of which there is at most one.
+    """
+    problems = Problems()
+    organization_name = values.name(problems, organization.name, "organization")
+    workspace_name = values.name(problems, workspace.name, "workspace")
+    problems.raise_if_any()
+    owner = Organization(name=organization_name)
+    session.add(owner)
+    await session.flush()
+    created = Workspace(
+        organization_id=owner.id, name=workspace_name, scenario=scenario, expires_at=expires_at
+    )
+    session.add(created)
+    await records.flush_unique(session, f"The scenario {scenario!r} is loaded already.", "scenario")
+    return created
+
+
+async def scenario_workspace(session: AsyncSession, scenario: str) -> Workspace | None:
+    """The lasting copy of ``scenario``, if it is loaded."""
+    stmt = select(Workspace).where(Workspace.scenario == scenario, Workspace.expires_at.is_(None))
+    return (await session.execute(stmt)).scalar_one_or_none()
