@@ -24,7 +24,8 @@ from domain.persistence import embedded
 from domain.persistence.database import Database
 from domain.persistence.migrations import upgrade
 from domain.persistence.settings import DatabaseSettings, asyncpg_url
-from seed.demo import load_demo
+from seed.load import load
+from tests.known_strategy import KNOWN
 
 _PREFIX = f"rt_test_{os.getpid()}"
 
@@ -79,13 +80,13 @@ async def template_url(server_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 async def demo_template_url(server_url: str, template_url: str) -> AsyncIterator[str]:
-    """The migrated template with the demo strategy loaded (as of :data:`DEMO_DAY`)."""
+    """The migrated template with the tests' known strategy loaded (as of :data:`DEMO_DAY`)."""
     name = f"{_PREFIX}_demo"
     await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template_url).database}"')
     url = _with_database(server_url, name)
     database = Database(url, pool_size=1)
     try:
-        await load_demo(database, today=DEMO_DAY)
+        await load(database, KNOWN, DEMO_DAY)
     finally:
         await database.dispose()
     yield url

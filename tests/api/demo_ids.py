@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from domain.persistence.database import Database
-from seed.demo import CONTENT, load_demo
+from seed.load import Outcome
+from seed.load import load as load_scenario
 from tests.conftest import DEMO_DAY, GraphQLClient
+from tests.known_strategy import CONTENT, KNOWN
 
 #: The demo is loaded as of this day, so planned times are known exactly.
 TODAY = DEMO_DAY
@@ -74,7 +76,8 @@ def titles_by_plan() -> list[str]:
 
 async def load(db: Database, gql: GraphQLClient) -> Demo:
     """The ids of the demo in a database of a test marked ``demo``."""
-    assert not await load_demo(db, today=TODAY), "mark the test with @pytest.mark.demo"
+    loaded = await load_scenario(db, KNOWN, TODAY)
+    assert loaded is Outcome.PRESENT, "mark the test with @pytest.mark.demo"
     data = await gql.data(DEMO_IDS)
     (org,) = data["organizations"]["nodes"]
     (workspace,) = org["workspaces"]["nodes"]

@@ -11,10 +11,10 @@ import pytest
 from domain.content.models import ContentStatus
 from domain.persistence.database import Database
 from schema import ids
-from seed.demo import CONTENT
 from tests.api.demo_ids import Demo, load, planned
 from tests.api.helpers import create, strategy_graph
 from tests.conftest import GraphQLClient
+from tests.known_strategy import CONTENT
 
 Row = tuple[Any, ...]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,10 +12,11 @@ import pytest
 from domain.content.models import ContentStatus
 from domain.persistence.database import Database
 from schema import ids
-from seed.demo import CONTENT, ORGANIZATION_NAME
-from tests.api.demo_ids import Demo, load, planned, titles_by_plan
+from seed.plan import plan
+from tests.api.demo_ids import TODAY, Demo, load, planned, titles_by_plan
 from tests.api.helpers import create
 from tests.conftest import GraphQLClient
+from tests.known_strategy import CONTENT, KNOWN, ORGANIZATION_NAME
 
 KPI_NAMES = ["LinkedIn followers", "Engagement rate", "Template downloads", "Qualified leads"]
 TACTIC_NAMES = ["Educate", "Give insight", "Build brand awareness"]
@@ -405,9 +407,9 @@ async def test_kpi_measurements_oldest_first(gql: GraphQLClient, demo: Demo) -> 
         assert all(n["kpi"] == {"name": kpi["name"]} for n in nodes)
         assert all(n["source"] == "MANUAL" for n in nodes)
     followers = data["nodes"][0]["measurements"]["nodes"]
-    assert [float(n["value"]) for n in followers] == [1800 + 60 * week for week in range(8)]
-    assert followers[0]["observedOn"] == "2030-04-20"
-    assert followers[-1]["observedOn"] == "2030-06-08"
+    assert [float(n["value"]) for n in followers] == [1800 + 60 * week for week in range(1, 9)]
+    assert followers[0]["observedOn"] == "2030-04-27"
+    assert followers[-1]["observedOn"] == "2030-06-15"
 
 
 async def test_audience_channels_kpis_and_content(gql: GraphQLClient, demo: Demo) -> None:
@@ -541,16 +543,18 @@ async def test_content_item_metrics(gql: GraphQLClient, demo: Demo) -> None:
     nodes = data["strategy"]["contentItems"]["nodes"]
     published = [n for n in nodes if n["status"] == ContentStatus.PUBLISHED.value]
     assert len(published) == 8
+    planned = {item.spec.title: item.metrics for item in plan(KNOWN, TODAY).content}
     for node in nodes:
         metrics = node["metrics"]
-        expected = 2 if node in published else 0
-        assert metrics["totalCount"] == len(metrics["nodes"]) == expected
+        expected = [(m.value, day.isoformat(), value) for m, day, value in planned[node["title"]]]
+        assert bool(expected) == (node in published)
+        assert metrics["totalCount"] == len(metrics["nodes"]) == len(expected)
+        found = [(m["metric"], m["observedOn"], Decimal(m["value"])) for m in metrics["nodes"]]
+        assert sorted(found) == sorted(expected)
         assert all(m["contentItem"] == {"id": node["id"]} for m in metrics["nodes"])
     (first,) = [n for n in nodes if n["title"] == CONTENT[0][0]]
-    by_metric = {m["metric"]: m for m in first["metrics"]["nodes"]}
-    assert float(by_metric["IMPRESSIONS"]["value"]) == 900 + 37 * 40
-    assert float(by_metric["CLICKS"]["value"]) == 20 + 14
-    assert by_metric["CLICKS"]["observedOn"] == "2030-05-07"
+    # Published 40 days before today, observed a week later.
+    assert {m["observedOn"] for m in first["metrics"]["nodes"]} == {"2030-05-13"}
 
 
 async def test_workspace_strategies_by_status_and_channels(gql: GraphQLClient, demo: Demo) -> None:
