@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,22 +20,49 @@ from strawberry.asgi import GraphQL
 
 from domain.persistence.database import Database
 from domain.scope import Scope
+from domain.tenancy.demo import DemoWorkspaces, purge_expired
 from schema.build import schema
 from schema.context import Context
 
+log = logging.getLogger(__name__)
+
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, db: Database, *, graphiql: bool) -> None:
+    def __init__(self, db: Database, *, graphiql: bool, demo: DemoWorkspaces | None) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=graphiql)
         self.db = db
+        self.demo = demo
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        return Context(db=self.db, scope=Scope.everything(), request_id=request_id[:64])
+        return Context(db=self.db, scope=Scope.everything(), request_id=request_id[:64], demo=self.demo)
 
 
-def create_app(db: Database, *, graphiql: bool = False) -> Starlette:
-    """The ASGI app over ``db``. The caller owns the database and closes it."""
+async def purge_periodically(db: Database, every: float) -> None:
+    """Purge expired demo workspaces every ``every`` seconds until cancelled; a failed round is logged."""
+    while True:
+        try:
+            async with db.transaction() as session:
+                purged = await purge_expired(session, dt.datetime.now(dt.UTC))
+            if purged:
+                log.info("purged %d expired demo workspaces", purged)
+        except Exception:
+            log.exception("purging expired demo workspaces failed; retrying in %s s", every)
+        await asyncio.sleep(every)
+
+
+def create_app(
+    db: Database,
+    *,
+    graphiql: bool = False,
+    demo: DemoWorkspaces | None = None,
+    purge_every: float | None = None,
+) -> Starlette:
+    """The ASGI app over ``db``; the app disposes of the database when it shuts down.
+
+    With ``demo``, `createDemoWorkspace` is offered; with ``purge_every`` too, expired demo
+    workspaces are purged that often while the app runs.
+    """
 
     async def health(_: Request) -> Response:
         async with db.read() as connection:
@@ -40,10 +71,17 @@ def create_app(db: Database, *, graphiql: bool = False) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
+        purging = None
+        if demo is not None and purge_every is not None:
+            purging = asyncio.create_task(purge_periodically(db, purge_every), name="purge demo workspaces")
         yield {}
+        if purging is not None:
+            purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purging
         await db.dispose()
 
-    graphql = GraphQLApp(db, graphiql=graphiql)
+    graphql = GraphQLApp(db, graphiql=graphiql, demo=demo)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from domain.persistence.database import Database
 from domain.persistence.locate import database_url
 from domain.persistence.migrations import upgrade
 from domain.persistence.settings import PROJECT_ROOT
+from domain.tenancy.demo import DemoWorkspaces, purge_expired
+from seed import cli as seed_cli
 
 SCHEMA_FILE = PROJECT_ROOT / "schema.graphql"
 
@@ -31,7 +34,7 @@ def main() -> None:
 @click.option("--host", default=None, help="Address to listen on (default: REDTHREAD_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: REDTHREAD_PORT or 8000).")
 @click.option("--graphiql/--no-graphiql", default=None, help="Serve GraphiQL at /graphql.")
-@click.option("--seed", "seed_demo", is_flag=True, help="Load the demo strategy before serving.")
+@click.option("--seed", "seed_demo", is_flag=True, help="Load every demo scenario before serving.")
 def serve(host: str | None, port: int | None, graphiql: bool | None, seed_demo: bool) -> None:
     """Serve GraphQL on http://HOST:PORT/graphql until Ctrl-C."""
     settings = Settings()
@@ -40,11 +43,16 @@ def serve(host: str | None, port: int | None, graphiql: bool | None, seed_demo: 
         if settings.migrate_on_start:
             upgrade(url)
         if seed_demo:
-            _seed(url)
+            asyncio.run(seed_cli.load_all(url))
         db = Database(url, pool_size=settings.pool_size, echo=settings.echo_sql)
         from api.app import create_app
 
-        app = create_app(db, graphiql=settings.graphiql if graphiql is None else graphiql)
+        app = create_app(
+            db,
+            graphiql=settings.graphiql if graphiql is None else graphiql,
+            demo=demo_workspaces(settings),
+            purge_every=settings.demo_purge_seconds,
+        )
         uvicorn.run(
             app,
             host=host or settings.host,
@@ -74,18 +82,34 @@ def export_schema(output: Path) -> None:
     click.echo(f"wrote {output}")
 
 
-@main.command()
-def seed() -> None:
-    """Load the demo strategy (idempotent)."""
+@main.command("purge-demo-workspaces")
+def purge_demo_workspaces() -> None:
+    """Delete every expired demo workspace with everything in it."""
     settings = Settings()
     _configure_logging(settings.log_level)
+
+    async def purge(url: str) -> int:
+        db = Database(url)
+        try:
+            async with db.transaction() as session:
+                return await purge_expired(session, dt.datetime.now(dt.UTC))
+        finally:
+            await db.dispose()
+
     with database_url(settings) as url:
         upgrade(url)
-        _seed(url)
+        purged = asyncio.run(purge(url))
+    click.echo(f"purged {purged} expired demo workspaces")
 
 
-def _seed(url: str) -> None:
-    from seed.demo import load_demo_into
+def demo_workspaces(settings: Settings) -> DemoWorkspaces | None:
+    """The demo workspace policy the settings ask for, if any."""
+    if not settings.demo_workspaces:
+        return None
+    from seed.catalog import Catalog
 
-    created = asyncio.run(load_demo_into(url))
-    click.echo("demo loaded" if created else "demo already present")
+    lifetime = dt.timedelta(hours=settings.demo_workspace_hours)
+    return DemoWorkspaces(Catalog(), lifetime, settings.demo_workspaces_max)
+
+
+main.add_command(seed_cli.main, name="seed")

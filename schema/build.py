@@ -21,6 +21,7 @@ from schema.kpi.types import Kpi, KpiMeasurement
 from schema.queries import Query
 from schema.strategy.mutations import StrategyMutations
 from schema.strategy.types import Strategy, Tactic
+from schema.tenancy.demo import DemoMutations
 from schema.tenancy.mutations import TenancyMutations
 from schema.tenancy.types import Organization, Workspace
 
@@ -43,7 +44,13 @@ NODE_TYPES = [
 
 @strawberry.type
 class Mutation(
-    TenancyMutations, StrategyMutations, AudienceMutations, ChannelMutations, KpiMutations, ContentMutations
+    TenancyMutations,
+    DemoMutations,
+    StrategyMutations,
+    AudienceMutations,
+    ChannelMutations,
+    KpiMutations,
+    ContentMutations,
 ):
     pass
 

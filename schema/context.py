@@ -8,6 +8,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from domain.persistence.database import Database
 from domain.scope import Scope
+from domain.tenancy.demo import DemoWorkspaces
 from schema.loading import Loaders
 
 
@@ -16,6 +17,8 @@ class Context:
     db: Database
     scope: Scope
     request_id: str
+    #: The deployment's demo workspace policy; None when demo workspaces are off.
+    demo: DemoWorkspaces | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ from schema.loading import ConnectionSpec
 from schema.pagination import Connection
 from schema.relay import Node, load_node, load_typed, paginate
 from schema.strategy.types import STRATEGY, Strategy
+from schema.tenancy.demo import DemoScenario, demo_scenarios
 from schema.tenancy.types import (
     ORGANIZATION,
     WORKSPACE,
@@ -60,6 +61,12 @@ class Query:
         before: str | None = None,
     ) -> Connection[Organization]:
         return await paginate(info, ORGANIZATIONS, _ROOT, first, after, last, before)
+
+    @strawberry.field(
+        description="The scenarios `createDemoWorkspace` can build; empty when demo workspaces are off."
+    )
+    def demo_scenarios(self, info: Info) -> list[DemoScenario]:
+        return demo_scenarios(info)
 
     @strawberry.field
     async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:

@@ -63,6 +63,12 @@ class Workspace(Node):
     db_id: strawberry.Private[uuid.UUID]
     organization_id: strawberry.Private[uuid.UUID]
     name: str
+    scenario: str | None = strawberry.field(
+        description="The demo scenario this workspace was seeded from, if any (see `demoScenarios`)."
+    )
+    expires_at: dt.datetime | None = strawberry.field(
+        description="When this demo workspace and everything in it will be deleted; null for a lasting one."
+    )
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -74,6 +80,8 @@ class Workspace(Node):
             db_id=row.id,
             organization_id=row.organization_id,
             name=row.name,
+            scenario=row.scenario,
+            expires_at=row.expires_at,
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,
