@@ -4,7 +4,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 BIN := .venv/bin
 
-.PHONY: install demo serve test lint typecheck pytest schema migrate seed bench clean
+.PHONY: install demo serve test lint typecheck pytest schema migrate seed scale bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -13,8 +13,8 @@ $(UV):
 install: $(UV)  ## Create .venv with the locked dependencies
 	$(UV) sync --locked
 
-demo: install  ## Migrate, load the demo strategy and serve GraphQL with GraphiQL
-	REDTHREAD_GRAPHIQL=true $(BIN)/redthread serve --seed
+demo: install  ## Migrate, load every demo scenario and serve GraphQL with GraphiQL and demo workspaces
+	REDTHREAD_GRAPHIQL=true REDTHREAD_DEMO_WORKSPACES=true $(BIN)/redthread serve --seed
 
 serve: install  ## Serve GraphQL (settings from the environment)
 	$(BIN)/redthread serve
@@ -37,8 +37,11 @@ schema: install  ## Export the schema to schema.graphql
 migrate: install
 	$(BIN)/redthread migrate
 
-seed: install
+seed: install  ## Load every demo scenario (idempotent)
 	$(BIN)/python -m seed
+
+scale: install  ## Scale data for benchmarks: make scale N=100000
+	$(BIN)/python -m seed scale --content $(or $(N),100000)
 
 bench: install  ## Measure server CPU per request for a page of 50 content items
 	$(BIN)/python -m tests.bench.content_page

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audience.models import BuyingProcess
 from domain.channel.models import Channel, Platform, StrategyChannel, strategy_channel_audience
 from domain.content.models import ContentFormat, ContentStatus
-from domain.kpi.models import Aggregation, Metric, Unit, kpi_tactic
+from domain.kpi.models import Aggregation, Kpi, Metric, Unit, kpi_tactic
 from domain.persistence.database import Database
 from domain.scope import Scope
-from domain.strategy.models import Strategy, TacticKind
+from domain.strategy.models import Strategy, Tactic, TacticKind
 from domain.tenancy.services import delete_organization, scenario_workspace
 from seed.load import Outcome, build
 from seed.plan import plan, status_on
@@ -158,12 +158,16 @@ async def _copy_content(
     strategy_id = (
         await session.execute(select(Strategy.id).where(Strategy.workspace_id == workspace_id))
     ).scalar_one()
+    # In the order they were written (not by id), so the same seed value gives the same content.
+    links = (
+        select(Tactic.id, kpi_tactic.c.kpi_id)
+        .join(kpi_tactic, kpi_tactic.c.tactic_id == Tactic.id)
+        .join(Kpi, Kpi.id == kpi_tactic.c.kpi_id)
+        .where(Tactic.strategy_id == strategy_id)
+        .order_by(Tactic.position, Kpi.created_at)
+    )
     tactic_kpis: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for tactic_id, kpi_id in await session.execute(
-        select(kpi_tactic.c.tactic_id, kpi_tactic.c.kpi_id)
-        .where(kpi_tactic.c.strategy_id == strategy_id)
-        .order_by(kpi_tactic.c.tactic_id, kpi_tactic.c.kpi_id)
-    ):
+    for tactic_id, kpi_id in await session.execute(links):
         tactic_kpis.setdefault(tactic_id, []).append(kpi_id)
     chosen = (
         select(Channel.id, Channel.platform, strategy_channel_audience.c.audience_id)
@@ -176,7 +180,7 @@ async def _copy_content(
     )
     channels = (await session.execute(chosen)).all()
     rows = _Rows(workspace_id, strategy_id, today)
-    tactics = sorted(tactic_kpis)
+    tactics = list(tactic_kpis)
     for n in range(count):
         channel = channels[n % len(channels)]
         rows.add(rng, n, tactics, tactic_kpis, channel.id, channel.platform, channel.audience_id)
