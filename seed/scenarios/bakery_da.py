@@ -1,7 +1,7 @@
 """Surdejsbageriet Ravn: a sourdough bakery with two shops in Aarhus (Trøjborg and Frederiksbjerg).
 
 The strategy, written in Danish, turns social media into pre-orders and bread subscriptions:
-inspire with everyday and seasonal bread, show the craft behind it, and make ordering ahead easy.
+inspire with everyday and weekend bread, show the craft behind it, and make ordering ahead easy.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from seed.scenario import AudienceSpec, ChannelSpec, ContentSpec, KpiSpec, Scena
 TACTICS = (
     TacticSpec(
         key="inspiration",
-        name="Inspiration: brød til hverdag og højtid",
+        name="Inspiration: brød til hverdag og fest",
         kind=TacticKind.INSPIRE,
         description=(
-            "Vi giver lyst og idéer: madpakker, smørrebrød, weekendmorgener og sæsonens bagværk fra "
-            "kanelsnegle til julekager og fastelavnsboller. Indholdet viser brødet på bordet, ikke i disken."
+            "Vi giver lyst og idéer: madpakker, smørrebrød, weekendmorgener og kagerne fra disken, fra "
+            "kanelsnegle til kringle og lagkage. Indholdet viser brødet på bordet, ikke i disken."
         ),
         target_share=40,
     ),
@@ -43,8 +43,8 @@ TACTICS = (
         kind=TacticKind.CONVERT,
         description=(
             "Vi gør det nemt at sikre sig brødet: forudbestilling på hjemmesiden, brødabonnement og "
-            "sæsonbestillinger. Hvert opslag har ét tydeligt næste skridt, og færre udsolgte hylder "
-            "betyder også mindre madspild."
+            "bestillinger til møder og fester. Hvert opslag har ét tydeligt næste skridt, og færre udsolgte "
+            "hylder betyder også mindre madspild."
         ),
         target_share=30,
     ),
@@ -61,18 +61,18 @@ AUDIENCES = (
         genders=("Kvinder", "Mænd"),
         age_min=30,
         age_max=49,
-        interests=("Hverdagsmad", "Madpakker", "Weekendmorgenmad", "Højtidstraditioner", "Lokalmiljø"),
+        interests=("Hverdagsmad", "Madpakker", "Weekendmorgenmad", "Familiefester", "Lokalmiljø"),
         family_statuses=("Gift/samlevende med hjemmeboende børn",),
         locations=("Trøjborg", "Aarhus N", "Risskov", "Frederiksbjerg", "Aarhus C"),
         behaviours=(
             "Følger lokale Facebook-grupper og læser dem om aftenen",
-            "Klikker ind på forudbestilling op til højtider og weekender",
+            "Klikker ind på forudbestilling op til fødselsdage og weekender",
             "Åbner fredagsbrevet fredag morgen",
         ),
         buying_process=BuyingProcess.CONSIDERED,
         buying_notes=(
-            "Hverdagsbrødet er en vane, men højtider og weekender planlægges: fastelavnsboller, julekager "
-            "og kransekage bestilles typisk 3–7 dage før. Pris og afhentningstid vejer tungt."
+            "Hverdagsbrødet er en vane, men weekender og fester planlægges: brunchkurve, kringler "
+            "og lagkager bestilles typisk 3–7 dage før. Pris og afhentningstid vejer tungt."
         ),
     ),
     AudienceSpec(
@@ -104,7 +104,7 @@ AUDIENCES = (
         name="Virksomheder med morgenbrød",
         description=(
             "Office managers og HR-ansvarlige i mindre og mellemstore virksomheder i Aarhus, der bestiller "
-            "morgenbrød til fredagsmøder, kurser og julefrokost."
+            "morgenbrød til fredagsmøder, kurser og personalearrangementer."
         ),
         genders=("Kvinder", "Mænd"),
         age_min=28,
@@ -150,8 +150,8 @@ CHANNELS = (
         handle="surdejsbagerietravn",
         url="https://www.facebook.com/surdejsbagerietravn",
         role=(
-            "Lokal tilstedeværelse: begivenheder i butikkerne, opslag om højtidsbestillinger, deling i "
-            "lokale grupper som »Trøjborg – det gode naboskab« og svar på beskeder om åbningstider."
+            "Lokal tilstedeværelse: begivenheder i butikkerne, opslag om bestillinger til weekend og fest, "
+            "deling i lokale grupper som »Trøjborg – det gode naboskab« og svar på beskeder om åbningstider."
         ),
         rationale=(
             "Børnefamilierne og de erhvervsansvarlige bruger Facebook til det lokale; begivenheder og "
@@ -201,7 +201,7 @@ KPIS = (
         target=Decimal("150"),
         aggregation=Aggregation.SUM,
         description=(
-            "Antal gennemførte forudbestillinger (brød, kager og sæsonbagværk) pr. uge på "
+            "Antal gennemførte forudbestillinger (brød, kager og brunchkurve) pr. uge på "
             "surdejsbagerietravn.dk, talt i webshoppen. Fra 60 til 150 om ugen ved strategiens udløb."
         ),
         tactics=("bestil", "inspiration"),
@@ -313,14 +313,14 @@ FORUD, ABO, ENG, SPILD = "forudbestillinger", "abonnementer", "engagement", "mad
 # fmt: off
 CONTENT = (
     # Published: the ten weeks since the strategy started.
-    _c(-69, IG, F.REEL, INS, (ENG, FORUD), "Årets første høstbrød: spelt fra Mols",
-       "Fra ovn til bord på 20 sekunder: høstbrødet skæres for og serveres med smør og flagsalt. "
+    _c(-69, IG, F.REEL, INS, (ENG, FORUD), "Ugens brød: speltbrød med korn fra Mols",
+       "Fra ovn til bord på 20 sekunder: speltbrødet skæres for og serveres med smør og flagsalt. "
        "Slut med »kan forudbestilles til lørdag«.", ("madglade",)),
     _c(-67, FB, F.POST, BES, (FORUD,), "Nyhed: forudbestil weekendbrødet på hjemmesiden",
        "Lancering af forudbestilling: bestil senest fredag kl. 12, hent lørdag i begge butikker. "
        "Deles i »Trøjborg – det gode naboskab«."),
-    _c(-65, NL, F.NEWSLETTER, INS, (FORUD,), "Fredagsbrev: weekendens brød og tomatsalat med ristet surdej",
-       "Sensommerens sidste tomater på ristet surdej, plus weekendens tre brød og link til bestilling."),
+    _c(-65, NL, F.NEWSLETTER, INS, (FORUD,), "Fredagsbrev: weekendens brød og ristet surdej med hvidløgssmør",
+       "Hvidløgssmør på ristet surdej til brunchen, plus weekendens tre brød og link til bestilling."),
     _c(-62, IG, F.CAROUSEL, HV, (ENG, ABO), "Sådan holder dit surdejsbrød sig friskt i fem dage",
        "Fem slides: opbevaring i klæde, skæreflade nedad, fryseren og sådan genopliver du skorpen i ovnen."),
     _c(-60, IG, F.STORY, BES, (FORUD, SPILD), "Story-serie: »Udsolgt kl. 14« – bestil i forvejen næste gang",
@@ -331,10 +331,10 @@ CONTENT = (
        "Æg og rejer, kartoffel og purløg, hønsesalat: hurtige klip ovenfra, opskrifterne i teksten."),
     _c(-54, FB, F.POST, INS, (FORUD,), "Madpakkeugen: rugbrødsmadder som børnene faktisk spiser",
        "Fem pålægsidéer testet af personalets børn, med billede af hver madpakke.", ("familier",)),
-    _c(-52, NL, F.NEWSLETTER, BES, (FORUD,), "Fredagsbrev: forudbestil kanelsnegle til Kanelsneglens dag",
+    _c(-52, NL, F.NEWSLETTER, BES, (FORUD,), "Fredagsbrev: forudbestil kanelsnegle til weekendens kaffebord",
        "Bestil snegle til kontoret eller familien; afhentning fra kl. 7 i begge butikker."),
-    _c(-50, IG, F.REEL, INS, (ENG, FORUD), "Kanelsneglens dag: kardemomme, kanel og 600 snegle",
-       "Time-lapse af rulning og bagning af dagens 600 kanelsnegle, afsluttet med kø ved disken."),
+    _c(-50, IG, F.REEL, INS, (ENG, FORUD), "Lørdagsbagning: kardemomme, kanel og 600 snegle",
+       "Time-lapse af rulning og bagning af lørdagens 600 kanelsnegle, afsluttet med kø ved disken."),
     _c(-49, IG, F.REEL, HV, (ENG, ABO), "48 timer fra dej til disk: sådan bliver et Ravn-brød til",
        "Bageren fortæller over billeder af fodring, æltning, koldhævning og bagning, hvorfor det tager "
        "to døgn."),
@@ -343,10 +343,10 @@ CONTENT = (
        "Idéen lever videre som korte reels.", status=ARCHIVED),
     _c(-43, NL, F.NEWSLETTER, INS, (FORUD,), "Fredagsbrev: gammeldags æblekage med rugbrødskrummer",
        "Opskrift på æblekage med krummer af vores eget rugbrød; link til bestilling af rugbrød."),
-    _c(-47, FB, F.POST, INS, (FORUD,), "Efterårsferie: fem udflugter i Aarhus med madpakke fra Ravn",
+    _c(-47, FB, F.POST, INS, (FORUD,), "Weekendtur: fem udflugter i Aarhus med madpakke fra Ravn",
        "Marselisborgskoven, Den Gamle By, Moesgaard Strand, Riis Skov og Naturcenter Vestereng, hver med en "
        "idé til madpakken.", ("familier",)),
-    _c(-39, IG, F.REEL, INS, (ENG,), "Bagerens yndlingssandwich: surdej, bagt græskar og gedeost",
+    _c(-39, IG, F.REEL, INS, (ENG,), "Bagerens yndlingssandwich: surdej, bagte rødbeder og gedeost",
        "Bageren bygger sin egen frokost på en travl dag; kort, rå og uden voiceover."),
     _c(-37, NL, F.NEWSLETTER, BES, (ABO,),
        "Fredagsbrev: sådan virker brødabonnementet – og sådan holder du pause",
@@ -358,12 +358,12 @@ CONTENT = (
        status=ARCHIVED),
     _c(-30, IG, F.CAROUSEL, HV, (ENG, ABO), "Hvorfor koster et surdejsbrød 55 kr.? Regnestykket bag",
        "Mel, tid, løn, ovn og husleje fordelt på ét brød. Ærligt og uden undskyldninger."),
-    _c(-28, NL, F.NEWSLETTER, INS, (FORUD,), "Fredagsbrev: suppesæson og brødet der passer til",
+    _c(-28, NL, F.NEWSLETTER, INS, (FORUD,), "Fredagsbrev: personalets supper og brødet der passer til",
        "Tre supper fra personalets køkken og hvilket Ravn-brød der passer til hver."),
-    _c(-25, IG, F.REEL, INS, (ENG,), "Græskarbrød med ristede kerner til halloween",
-       "Orange brød med græskarkerner skæres over til uhyggelig musik; grin med det."),
-    _c(-24, FB, F.POST, BES, (FORUD,), "Halloween-boller til børnefesten: bestil senest torsdag",
-       "Boller med edderkopper af lakrids i bakker à 12; bestilling på hjemmesiden.", ("familier",)),
+    _c(-25, IG, F.REEL, INS, (ENG,), "Kernerugbrød med ristede græskar- og solsikkekerner",
+       "Det tunge kernerugbrød skæres over i slowmotion til dramatisk musik; grin med det."),
+    _c(-24, FB, F.POST, BES, (FORUD,), "Boller til børnefødselsdagen: bestil senest torsdag",
+       "Små boller med glasur og krymmel i bakker à 12; bestilling på hjemmesiden.", ("familier",)),
     _c(-21, IG, F.POST, INS, (ENG,), "Mød bagerne: Sofie, der tænder ovnene kl. 4",
        "Portræt og tre spørgsmål til morgenbageren på Trøjborg; første i en serie om holdet."),
     _c(-20, NL, F.NEWSLETTER, INS, (FORUD,), "Fredagsbrev: valnøddebrød og tre oste der passer til",
@@ -371,65 +371,65 @@ CONTENT = (
     _c(-19, NL, F.NEWSLETTER, BES, (SPILD,), "Fredagsbrev: fast 20 % rabat på alt brød efter kl. 16",
        "Droppet: en fast aftenrabat lærer kunderne at vente og flytter salget uden at mindske spildet. "
        "Vi satser på forudbestilling og Too Good To Go.", status=ARCHIVED),
-    _c(-16, FB, F.POST, BES, (FORUD,), "Forudbestil brød og flutes til Mortens aften",
+    _c(-16, FB, F.POST, BES, (FORUD,), "Forudbestil brød og flutes til weekendens middagsselskab",
        "Påmindelse med afhentningstider; deles i lokale grupper i Trøjborg og på Frederiksbjerg."),
-    _c(-12, IG, F.REEL, INS, (ENG,), "Dagen derpå: andesandwich på surdej efter Mortens aften",
-       "Rester af and, rødkål og syltede agurker på ristet surdej; opskrift i teksten."),
+    _c(-12, IG, F.REEL, INS, (ENG,), "Dagen derpå: sandwich på surdej med resterne fra søndagsstegen",
+       "Rester af steg, rødløg og syltede agurker på ristet surdej; opskrift i teksten."),
     _c(-11, IG, F.CAROUSEL, HV, (ENG, ABO), "Spelt, rug og ølandshvede: kornet vi bager med",
        "Et slide pr. kornsort: hvor den dyrkes, hvordan den smager, og hvilket af vores brød den er i."),
-    _c(-9, NL, F.NEWSLETTER, BES, (FORUD,), "Fredagsbrev: julebestillingerne er åbne",
-       "Julekager, juleaftensbrød og kransekage kan nu bestilles; oversigt over frister og afhentning."),
+    _c(-9, NL, F.NEWSLETTER, BES, (FORUD,), "Fredagsbrev: bestil lagkage og kagebakker til fødselsdagen",
+       "Lagkager, kagebakker og kringler kan nu bestilles; oversigt over frister og afhentning."),
     _c(-7, IG, F.STORY, BES, (SPILD,), "Story kl. 16: dagens sidste brød på Too Good To Go",
        "Hverdagsstory fra den butik, der har flest brød tilbage, med link til Too Good To Go."),
-    _c(-6, IG, F.CAROUSEL, INS, (ENG, FORUD), "Julekagerne er tilbage: brunkager, pebernødder og klejner",
+    _c(-6, IG, F.CAROUSEL, INS, (ENG, FORUD), "Fra kagedisken: kanelsnegle, hindbærsnitter og spandauere",
        "Et slide pr. kage med en linje om opskriften; sidste slide peger på forudbestilling."),
-    _c(-4, FB, F.POST, INS, (FORUD,), "Begivenhed: juleåbning i begge butikker med gløgg og æbleskiver",
-       "Facebook-begivenhed for lørdagens juleåbning; inviter følgere og del i lokale grupper.",
+    _c(-4, FB, F.POST, INS, (FORUD,), "Begivenhed: smagedag i begge butikker med kaffe og nybagt surdej",
+       "Facebook-begivenhed for lørdagens smagedag; inviter følgere og del i lokale grupper.",
        ("familier",)),
-    _c(-2, IG, F.REEL, HV, (ENG,), "40 kilo pebernøddedej på én formiddag",
-       "Fra dejtrug til bageplade: hvordan vi ruller pebernødder i hånden, og hvorfor de ikke er ens."),
+    _c(-2, IG, F.REEL, HV, (ENG,), "40 kilo rugbrødsdej på én formiddag",
+       "Fra dejtrug til form: hvordan vi fylder rugbrødsformene i hånden, og hvorfor ingen to brød er ens."),
     # Scheduled: the coming week.
-    _c(1, IG, F.STORY, BES, (ABO, FORUD), "Story-afstemning: hvilken julekage skal med i abonnementet?",
-       "Abonnenter får en pose julekager i december; følgerne stemmer om hvilken, med link til tilmelding."),
-    _c(3, NL, F.NEWSLETTER, BES, (FORUD,), "Fredagsbrev: bestil julekager og juleaftensbrød nu",
-       "Frister, afhentningstider og de fem mest bestilte juleting; én knap til bestilling."),
-    _c(5, IG, F.REEL, INS, (ENG, FORUD), "Første søndag i advent: kaffebord med Ravns kringle",
-       "Hyggeligt adventsbord med kringle og pebernødder; slut med at kringlen kan bestilles til søndag."),
+    _c(1, IG, F.STORY, BES, (ABO, FORUD), "Story-afstemning: hvilken småkage skal med i abonnementet?",
+       "Abonnenter får småkager hver fjerde uge; følgerne stemmer om hvilken, med link til tilmelding."),
+    _c(3, NL, F.NEWSLETTER, BES, (FORUD,), "Fredagsbrev: bestil rundstykker og morgenbrød til søndag",
+       "Frister, afhentningstider og de fem mest bestilte morgenbrød; én knap til bestilling."),
+    _c(5, IG, F.REEL, INS, (ENG, FORUD), "Søndagskaffe: kaffebord med Ravns kringle",
+       "Hyggeligt kaffebord med kringle og kanelsnegle; slut med at kringlen kan bestilles til søndag."),
     # Approved: the week after.
-    _c(8, FB, F.POST, BES, (FORUD, SPILD), "Juleaftensbrød: bestil senest 20. december og hent den 24.",
-       "Tydelig oversigt over frist og afhentningstider juleaften i begge butikker."),
-    _c(10, IG, F.CAROUSEL, INS, (ENG,), "Julefrokost derhjemme: fem ting du kan lave med rugbrød",
-       "Rugbrødschips, sildemadder, rugbrødslagkage, æbleskiver med rug og ristet rugbrød til leverpostej."),
-    _c(12, NL, F.NEWSLETTER, BES, (ABO,), "Fredagsbrev: giv et brødabonnement i julegave",
+    _c(8, FB, F.POST, BES, (FORUD, SPILD), "Søndagsbrød: bestil senest fredag kl. 12 og hent søndag morgen",
+       "Tydelig oversigt over frist og afhentningstider søndag i begge butikker."),
+    _c(10, IG, F.CAROUSEL, INS, (ENG,), "Frokost derhjemme: fem ting du kan lave med rugbrød",
+       "Rugbrødschips, sildemadder, rugbrødslagkage, rugbrødsdrys til skyr og ristet rugbrød til postej."),
+    _c(12, NL, F.NEWSLETTER, BES, (ABO,), "Fredagsbrev: giv et brødabonnement i gave",
        "Gavekort på 4, 8 eller 12 ugers abonnement, leveret som et pænt kort i posten eller som pdf."),
     # In review: the third week.
-    _c(15, IG, F.REEL, HV, (ENG,), "Klejner som mormor lavede dem – og hvorfor vi koger dem i fedt",
-       "Bageren forklarer den gamle opskrift, og hvad fedtet gør for sprødheden."),
-    _c(17, FB, F.POST, INS, (FORUD,), "Juleferie: morgenbrød til hele familien uden at stå tidligt op",
-       "Idéer til langsomme morgener i juleferien; link til forudbestilling af rundstykker.", ("familier",)),
+    _c(15, IG, F.REEL, HV, (ENG,), "Tebirkes som mormor lavede dem – og hvorfor vi folder smørret i hånden",
+       "Bageren forklarer den gamle opskrift, og hvad smørlagene gør for sprødheden."),
+    _c(17, FB, F.POST, INS, (FORUD,), "Weekendmorgenmad: morgenbrød til hele familien uden at stå tidligt op",
+       "Idéer til langsomme weekendmorgener; link til forudbestilling af rundstykker.", ("familier",)),
     _c(19, NL, F.NEWSLETTER, BES, (FORUD, SPILD),
-       "Fredagsbrev: sidste frist for juleaftensbrød og kransekage",
+       "Fredagsbrev: sidste frist for weekendens bestillinger",
        "Kort påmindelse med frister og en opdateret oversigt over, hvad der stadig kan bestilles."),
     # Drafts: the next two weeks.
     _c(24, IG, F.STORY, BES, (FORUD,), "Story-nedtælling: tre dage til bestillingsfristen",
        "Tre stories med nedtælling og swipe-link; sidste dag med billede af bestillingslisten."),
-    _c(30, IG, F.REEL, INS, (ENG,), "Lillejuleaften i bageriet: fra kl. 3 til sidste kunde",
+    _c(30, IG, F.REEL, INS, (ENG,), "Lørdag i bageriet: fra kl. 3 til sidste kunde",
        "Dagen i klip: ovnene tændes, køen vokser, og holdet skåler til sidst."),
-    _c(31, FB, F.POST, INS, (FORUD,), "Glædelig jul fra os i Ravn – og åbningstider mellem jul og nytår",
-       "Julehilsen med billede af hele holdet og en tydelig oversigt over åbningstider."),
-    _c(22, IG, F.CAROUSEL, INS, (ENG,), "Rester fra julefrokosten: fem ting du kan lave med gammelt brød",
+    _c(31, FB, F.POST, INS, (FORUD,), "Hils på hele holdet i Ravn – og se vores åbningstider",
+       "Hilsen med billede af hele holdet og en tydelig oversigt over åbningstider i begge butikker."),
+    _c(22, IG, F.CAROUSEL, INS, (ENG,), "Intet spild: fem ting du kan lave med gammelt brød",
        "Brødsuppe, croutoner, panzanella, brødbudding og rasp; et slide pr. idé."),
-    _c(27, NL, F.NEWSLETTER, BES, (FORUD,), "Fredagsbrev: bestil kransekage og nytårsbrød",
-       "Kransekage i tre størrelser og nytårsbrød til brunchen; frister og afhentning 31. december."),
+    _c(27, NL, F.NEWSLETTER, BES, (FORUD,), "Fredagsbrev: bestil brunchkurv til søndagens gæster",
+       "Brunchkurv i tre størrelser med rundstykker, surdejsbrød og tebirkes; frister og afhentning søndag."),
     # Ideas: further ahead.
-    _c(41, IG, F.REEL, HV, (ENG, ABO), "Januar i bageriet: vi fodrer surdejen og tester nye kornsorter",
-       "Roligt januar-indhold fra prøvebagningen; følgerne må stemme om, hvilket brød der kommer i disken."),
-    _c(44, FB, F.POST, INS, (FORUD,), "Rugbrødsmadpakker til januar: ti faste favoritter",
-       "Genbrug madpakkeopslaget fra efteråret med nye billeder og ti idéer.", ("familier",)),
-    _c(46, NL, F.NEWSLETTER, BES, (ABO,), "Fredagsbrev: start året med et brødabonnement",
-       "Nytårstilbud på abonnementet; fortæl om de abonnenter, der har været med fra start."),
-    _c(50, IG, F.POST, BES, (FORUD, SPILD), "Fastelavnsboller: forudbestillingen åbner – med tre nye fyld",
-       "Præsentation af årets fastelavnsboller og åbning af forudbestilling, så vi kan bage efter ordrerne."),
+    _c(41, IG, F.REEL, HV, (ENG, ABO), "Prøvebagning: vi fodrer surdejen og tester nye kornsorter",
+       "Roligt indhold fra prøvebagningen; følgerne må stemme om, hvilket brød der kommer i disken."),
+    _c(44, FB, F.POST, INS, (FORUD,), "Rugbrødsmadpakker til hverdagen: ti faste favoritter",
+       "Genbrug opslaget fra Madpakkeugen med nye billeder og ti idéer.", ("familier",)),
+    _c(46, NL, F.NEWSLETTER, BES, (ABO,), "Fredagsbrev: abonnenterne, der har været med fra start",
+       "Tre abonnenter fortæller, hvad brødet betyder i hverdagen; slut med tilbud og link til tilmelding."),
+    _c(50, IG, F.POST, BES, (FORUD, SPILD), "Weekendboller: forudbestillingen åbner – med tre nye fyld",
+       "Præsentation af de nye fyldte boller og åbning af forudbestilling, så vi kan bage efter ordrerne."),
     # The one unmapped idea.
     _c(None, IG, F.REEL, None, (), "ASMR: lyden af en sprød skorpe",
        "Idé fra en medarbejder: en kort reel, hvor man kun hører kniven gå gennem et nybagt brød. "

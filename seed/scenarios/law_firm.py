@@ -281,7 +281,7 @@ SCENARIO = Scenario(
         ),
         c(
             -54,
-            "The Brief: March",
+            "The Brief, issue 21",
             F.NEWSLETTER,
             "educate",
             ("downloads", "leads"),
@@ -364,7 +364,7 @@ SCENARIO = Scenario(
         ),
         c(
             -30,
-            "The Brief: April",
+            "The Brief, issue 22",
             F.NEWSLETTER,
             "educate",
             ("downloads",),
@@ -439,7 +439,7 @@ SCENARIO = Scenario(
         ),
         c(
             -9,
-            "The Brief: May",
+            "The Brief, issue 23",
             F.NEWSLETTER,
             "educate",
             ("downloads", "leads"),
@@ -523,11 +523,11 @@ SCENARIO = Scenario(
         ),
         c(
             10,
-            "The Brief: June",
+            "The Brief, issue 24",
             F.NEWSLETTER,
             "educate",
             ("downloads",),
-            "Outsourcing, DPAs and the summer's court calendar.",
+            "Outsourcing, DPAs and the court calendar for the coming months.",
             channel=BRIEF,
         ),
         c(
@@ -627,7 +627,7 @@ SCENARIO = Scenario(
             F.ARTICLE,
             "educate",
             ("engagement",),
-            "For December; a partner picks the judgments.",
+            "For the end of the year; a partner picks the judgments.",
         ),
         c(
             None,
