@@ -60,8 +60,9 @@ def create_app(
 ) -> Starlette:
     """The ASGI app over ``db``; the app disposes of the database when it shuts down.
 
-    With ``demo``, `createDemoWorkspace` is offered; with ``purge_every`` too, expired demo
-    workspaces are purged that often while the app runs.
+    With ``demo``, `createDemoWorkspace` is offered. With ``purge_every``, expired demo
+    workspaces are purged that often while the app runs (also those left from a time when
+    demo workspaces were on).
     """
 
     async def health(_: Request) -> Response:
@@ -72,7 +73,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
         purging = None
-        if demo is not None and purge_every is not None:
+        if purge_every is not None:
             purging = asyncio.create_task(purge_periodically(db, purge_every), name="purge demo workspaces")
         yield {}
         if purging is not None:
