@@ -20,13 +20,15 @@ from domain.tenancy.models import Workspace
 
 #: Columns that differ between two loads of the same data by nature.
 IGNORED = frozenset({"id", "workspace_id", "created_at", "updated_at", "expires_at"})
+#: Every table whose rows belong to a workspace, parents first.
+TENANT_TABLES: list[Table] = [t for t in Base.metadata.sorted_tables if "workspace_id" in t.c]
 
 
 async def digest(session: AsyncSession, workspace_id: uuid.UUID) -> str:
     labels: dict[uuid.UUID, str] = {workspace_id: "workspace"}
     lines: list[str] = []
     workspace = cast(Table, Workspace.__table__)
-    tables = [workspace, *(t for t in Base.metadata.sorted_tables if "workspace_id" in t.c)]
+    tables = [workspace, *TENANT_TABLES]
     for table in tables:
         key = workspace.c.id if table is workspace else table.c.workspace_id
         rows = (await session.execute(select(table).where(key == workspace_id))).mappings()

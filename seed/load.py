@@ -58,13 +58,21 @@ async def load(
     Runs in one transaction: a failure leaves the database as it was.
     """
     async with db.transaction() as session:
-        existing = await scenario_workspace(session, scenario.key)
-        if existing is not None and not reset:
-            return Outcome.PRESENT
-        if existing is not None:
-            await delete_organization(session, EVERYTHING, existing.organization_id)
-        await build(session, plan(scenario, today, seed))
-    return Outcome.CREATED if existing is None else Outcome.REBUILT
+        outcome, _ = await make_room(session, scenario.key, reset=reset)
+        if outcome is not Outcome.PRESENT:
+            await build(session, plan(scenario, today, seed))
+    return outcome
+
+
+async def make_room(session: AsyncSession, key: str, *, reset: bool) -> tuple[Outcome, Workspace | None]:
+    """What loading ``key`` does: keep the lasting copy there is (returned), or delete it on ``reset``."""
+    existing = await scenario_workspace(session, key)
+    if existing is None:
+        return Outcome.CREATED, None
+    if not reset:
+        return Outcome.PRESENT, existing
+    await delete_organization(session, EVERYTHING, existing.organization_id)
+    return Outcome.REBUILT, None
 
 
 async def build(session: AsyncSession, planned: Plan, expires_at: dt.datetime | None = None) -> Workspace:

@@ -24,10 +24,8 @@ from domain.channel.models import Channel, Platform, StrategyChannel, strategy_c
 from domain.content.models import ContentFormat, ContentStatus
 from domain.kpi.models import Aggregation, Kpi, Metric, Unit, kpi_tactic
 from domain.persistence.database import Database
-from domain.scope import Scope
 from domain.strategy.models import Strategy, Tactic, TacticKind
-from domain.tenancy.services import delete_organization, scenario_workspace
-from seed.load import Outcome, build
+from seed.load import Outcome, build, make_room
 from seed.plan import plan, status_on
 from seed.scenario import AudienceSpec, ChannelSpec, KpiSpec, Scenario, TacticSpec
 
@@ -137,27 +135,30 @@ async def load_scale(
     if not CONTENT_MIN <= content <= CONTENT_MAX:
         raise ValueError(f"The number of content items must be between {CONTENT_MIN} and {CONTENT_MAX}.")
     async with db.transaction() as session:
-        existing = await scenario_workspace(session, key_of(content))
-        if existing is not None and not reset:
-            strategy_id = (
-                await session.execute(select(Strategy.id).where(Strategy.workspace_id == existing.id))
-            ).scalar_one()
-            return ScaleResult(Outcome.PRESENT, existing.id, strategy_id, content)
+        outcome, existing = await make_room(session, key_of(content), reset=reset)
         if existing is not None:
-            await delete_organization(session, Scope.everything(), existing.organization_id)
+            return ScaleResult(outcome, existing.id, await _strategy_of(session, existing.id), content)
         workspace = await build(session, plan(scenario_for(content), today, seed))
-        strategy_id = await _copy_content(session, workspace.id, content, today, random.Random(seed))
-    return ScaleResult(
-        Outcome.CREATED if existing is None else Outcome.REBUILT, workspace.id, strategy_id, content
-    )
+        strategy_id = await _strategy_of(session, workspace.id)
+        await _copy_content(session, workspace.id, strategy_id, content, today, random.Random(seed))
+    return ScaleResult(outcome, workspace.id, strategy_id, content)
+
+
+async def _strategy_of(session: AsyncSession, workspace_id: uuid.UUID) -> uuid.UUID:
+    """The one strategy of a scale workspace."""
+    stmt = select(Strategy.id).where(Strategy.workspace_id == workspace_id)
+    strategy_id: uuid.UUID = (await session.execute(stmt)).scalar_one()
+    return strategy_id
 
 
 async def _copy_content(
-    session: AsyncSession, workspace_id: uuid.UUID, count: int, today: dt.date, rng: random.Random
-) -> uuid.UUID:
-    strategy_id = (
-        await session.execute(select(Strategy.id).where(Strategy.workspace_id == workspace_id))
-    ).scalar_one()
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    strategy_id: uuid.UUID,
+    count: int,
+    today: dt.date,
+    rng: random.Random,
+) -> None:
     # In the order they were written (not by id), so the same seed value gives the same content.
     links = (
         select(Tactic.id, kpi_tactic.c.kpi_id)
@@ -190,7 +191,6 @@ async def _copy_content(
         await driver.copy_records_to_table(table, records=records, columns=columns)
     for table in ("content_item", "content_item_kpi", "content_item_audience", "content_metric"):
         await session.execute(text(f"ANALYZE {table}"))
-    return strategy_id
 
 
 class _Rows:

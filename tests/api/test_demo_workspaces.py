@@ -17,6 +17,7 @@ from domain.channel.services import ChannelChanges, create_channel
 from domain.persistence.database import Database
 from domain.scope import Scope
 from domain.tenancy.demo import DemoWorkspaces, purge_expired
+from domain.tenancy.models import Workspace
 from schema import ids
 from schema.build import schema
 from schema.context import Context
@@ -189,8 +190,6 @@ async def test_purge_skips_a_workspace_being_written_to_and_takes_it_next_time(
 async def test_the_service_purges_periodically(db: Database, demo_gql: GraphQLClient) -> None:
     workspace = _db_id((await _create(demo_gql, "law-firm"))["workspace"]["id"])
     async with db.transaction() as session:
-        from domain.tenancy.models import Workspace
-
         found = await session.get(Workspace, workspace)
         assert found is not None
         found.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)

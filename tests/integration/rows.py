@@ -8,8 +8,8 @@ from sqlalchemy import Table, func, select
 
 from domain.base import Base
 from domain.persistence.database import Database
+from seed.digest import TENANT_TABLES
 
-TENANT_TABLES: list[Table] = [t for t in Base.metadata.sorted_tables if "workspace_id" in t.c]
 ALL_TABLES: list[Table] = list(Base.metadata.sorted_tables)
 
 
