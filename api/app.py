@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -18,6 +19,7 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from domain.kpi.csv_import import FILE_MAX_BYTES
 from domain.persistence.database import Database
 from domain.scope import Scope
 from domain.tenancy.demo import DemoWorkspaces, purge_expired
@@ -26,12 +28,38 @@ from schema.context import Context
 
 log = logging.getLogger(__name__)
 
+#: A multipart request (a file upload) must carry one of these headers, non-empty. A browser
+#: sends a cross-site form post without custom headers, and a script can add them only after a
+#: CORS preflight the server does not grant, so a forged upload is refused (the same rule as
+#: Apollo Server's CSRF prevention, which upload clients already follow).
+PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
+#: The largest multipart request accepted: the largest file plus room for the operation.
+MULTIPART_MAX_BYTES = FILE_MAX_BYTES + 1024 * 1024
+
 
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, db: Database, *, graphiql: bool, demo: DemoWorkspaces | None) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=graphiql)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            allow_queries_via_get=graphiql,
+            multipart_uploads_enabled=True,
+        )
         self.db = db
         self.demo = demo
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """File uploads (GraphQL multipart request spec), guarded against forged cross-site posts."""
+        if not any(request.headers.get(name, "").strip() for name in PREFLIGHT_HEADERS):
+            raise HTTPException(
+                400,
+                "A multipart request needs a non-empty Apollo-Require-Preflight (or "
+                "X-Apollo-Operation-Name, GraphQL-Preflight) header.",
+            )
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MULTIPART_MAX_BYTES:
+            raise HTTPException(413, f"The request is larger than {MULTIPART_MAX_BYTES // (1024 * 1024)} MB.")
+        return await super().parse_multipart(request)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex

@@ -1,21 +1,27 @@
-"""The `redthread` command: serve, migrate, export-schema, seed."""
+"""The `redthread` command: serve, migrate, export-schema, import-measurements, seed."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
+import sys
+import uuid
 from pathlib import Path
 
 import click
 import uvicorn
 
 from api.settings import Settings
+from domain.errors import DomainError
+from domain.kpi.csv_import import import_measurements
 from domain.persistence.database import Database
 from domain.persistence.locate import database_url
 from domain.persistence.migrations import upgrade
 from domain.persistence.settings import PROJECT_ROOT
+from domain.scope import Scope
 from domain.tenancy.demo import DemoWorkspaces, purge_expired
+from domain.upsert import Counts
 from seed import cli as seed_cli
 
 SCHEMA_FILE = PROJECT_ROOT / "schema.graphql"
@@ -100,6 +106,55 @@ def purge_demo_workspaces() -> None:
         upgrade(url)
         purged = asyncio.run(purge(url))
     click.echo(f"purged {purged} expired demo workspaces")
+
+
+@main.command("import-measurements")
+@click.argument("strategy_id")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_measurements_command(strategy_id: str, file: Path) -> None:
+    """Import KPI measurements for a strategy from a CSV FILE.
+
+    STRATEGY_ID is the strategy's GraphQL id (or its database id). The file has a header
+    row with the columns kpi (name or id), observed_on, value and optionally note. Every
+    row is checked first; if any is bad nothing is recorded and the problems are listed.
+    """
+    settings = Settings()
+    _configure_logging(settings.log_level)
+    strategy = _strategy_id(strategy_id)
+    data = file.read_bytes()
+
+    async def run(url: str) -> Counts:
+        from schema.kpi.mutations import kpi_id_of
+
+        db = Database(url, pool_size=1)
+        try:
+            async with db.transaction() as session:
+                return await import_measurements(session, Scope.everything(), strategy, data, kpi_id_of)
+        finally:
+            await db.dispose()
+
+    with database_url(settings) as url:
+        upgrade(url)
+        try:
+            counts = asyncio.run(run(url))
+        except DomainError as error:
+            for problem in error.problems:
+                click.echo(f"{problem.code.value}: {problem.message}", err=True)
+            click.echo(f"nothing was recorded ({len(error.problems)} problem(s))", err=True)
+            sys.exit(1)
+    click.echo(f"created {counts.created}, updated {counts.updated}, unchanged {counts.unchanged}")
+
+
+def _strategy_id(text: str) -> uuid.UUID:
+    from schema import ids
+
+    parsed = ids.parse(text)
+    if parsed is not None and parsed[0] == "Strategy":
+        return parsed[1]
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise click.BadParameter("not a strategy id", param_hint="STRATEGY_ID") from None
 
 
 def demo_workspaces(settings: Settings) -> DemoWorkspaces | None:

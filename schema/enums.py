@@ -8,7 +8,7 @@ from domain.audience.models import BuyingProcess
 from domain.channel.models import Platform
 from domain.content.models import ContentFormat, ContentStatus
 from domain.content.rules import ContentOnDelete
-from domain.kpi.models import Aggregation, Direction, MeasurementSource, Metric, Unit
+from domain.kpi.models import Aggregation, Direction, KpiSource, MeasurementSource, Metric, Unit
 from domain.strategy.models import StrategyStatus, TacticKind
 
 strawberry.enum(StrategyStatus, description="Where a strategy is in its life.")
@@ -33,3 +33,6 @@ strawberry.enum(
 )
 strawberry.enum(Aggregation, description="How measurements over time combine into one value.")
 strawberry.enum(MeasurementSource, description="Where a measurement came from.")
+strawberry.enum(
+    KpiSource, description="Where a KPI's values come from: measurements, or its content's metrics."
+)

@@ -11,13 +11,14 @@ import dataclasses
 import types
 import typing
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import DomainError, ErrorCode, Problem, Problems
+from domain.upsert import Counts
 from schema import ids
 from schema.context import Info
 from schema.errors import UserError, user_errors
@@ -94,3 +95,21 @@ def _decoded(name: str, value: Any) -> Any:
 
 def decode(global_id: str, type_name: str, field: str = "id") -> Any:
     return ids.decode(global_id, type_name, field)
+
+
+@strawberry.type
+class RecordedPayload:
+    """What a batch did: how many records it created, changed and found as they were."""
+
+    created: int | None = strawberry.field(description="Records that did not exist before.")
+    updated: int | None = strawberry.field(description="Records whose values changed.")
+    unchanged: int | None = strawberry.field(description="Records that already held these values.")
+    user_errors: list[UserError]
+
+    @classmethod
+    def of(cls, counts: Counts | None, errors: list[UserError]) -> Self:
+        if counts is None:
+            return cls(created=None, updated=None, unchanged=None, user_errors=errors)
+        return cls(
+            created=counts.created, updated=counts.updated, unchanged=counts.unchanged, user_errors=errors
+        )

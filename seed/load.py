@@ -17,13 +17,12 @@ from domain.channel.services import (
     create_channel,
     create_strategy_channel,
 )
+from domain.content.metrics import MetricChanges, create_content_metric
 from domain.content.rules import path_to
 from domain.content.services import (
     ContentChanges,
     ContentMapping,
-    MetricChanges,
     create_content_item,
-    create_content_metric,
     transition_content_item,
 )
 from domain.kpi.services import KpiChanges, MeasurementChanges, create_kpi, create_measurement

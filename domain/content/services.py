@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,14 +17,14 @@ from domain.channel.models import Channel
 from domain.content.models import (
     ContentFormat,
     ContentItem,
-    ContentMetric,
     ContentStatus,
     content_item_audience,
     content_item_kpi,
 )
 from domain.content.rules import MAY_BE_UNMAPPED, can_transition
 from domain.errors import DomainError, ErrorCode, Problem, Problems
-from domain.kpi.models import Kpi, Metric
+from domain.kpi.models import Kpi
+from domain.kpi.rollup import kpis_served_by, refresh_rollups, refresh_rollups_of_items
 from domain.scope import Scope
 from domain.strategy.models import Strategy, Tactic
 from domain.values import UNSET, Maybe
@@ -168,6 +167,7 @@ async def create_content_item(
     await session.flush()
     await _write_kpis(session, item, kpi_ids)
     await _write_audiences(session, item, audience_ids)
+    await refresh_rollups(session, kpi_ids)
     return item
 
 
@@ -198,11 +198,13 @@ async def map_content_item(
     kpi_ids, problems = await _mapping_problems(session, scope, item.strategy_id, mapping)
     if problems:
         raise DomainError(problems)
+    served_before = await kpis_served_by(session, [item.id])
     item.tactic_id = mapping.tactic_id
     item.primary_kpi_id = mapping.primary_kpi_id
     item.updated_at = func.clock_timestamp()
     await _write_kpis(session, item, kpi_ids)
     await session.flush()
+    await refresh_rollups(session, served_before | set(kpi_ids))
     return item
 
 
@@ -260,72 +262,16 @@ async def transition_content_item(
         )
     if to is ContentStatus.PUBLISHED and item.published_at is None:
         item.published_at = dt.datetime.now(dt.UTC)
+    archiving = ContentStatus.ARCHIVED in (item.status, to)
     item.status = to
     await session.flush()
+    await refresh_rollups_of_items(session, [item.id] if archiving else [])
     return item
 
 
 async def delete_content_item(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
-    await session.delete(await records.get(session, ContentItem, id_, scope))
+    item = await records.get(session, ContentItem, id_, scope)
+    served = await kpis_served_by(session, [item.id])
+    await session.delete(item)
     await session.flush()
-
-
-@dataclass(frozen=True, slots=True)
-class MetricChanges:
-    metric: Maybe[Metric] = UNSET
-    observed_on: Maybe[dt.date | None] = UNSET
-    value: Maybe[Decimal | None] = UNSET
-
-
-def _metric_values(problems: Problems, changes: MetricChanges) -> dict[str, Any]:
-    cleaned: dict[str, Any] = {}
-    for required in ("observed_on", "value"):
-        if getattr(changes, required) is None:
-            problems.add(
-                ErrorCode.REQUIRED, f"A content metric needs {required.replace('_', ' ')}.", required
-            )
-    if not isinstance(changes.metric, values.Unset):
-        cleaned["metric"] = changes.metric
-    if not isinstance(changes.observed_on, values.Unset):
-        cleaned["observed_on"] = values.date(problems, changes.observed_on, "observed_on")
-    if not isinstance(changes.value, values.Unset):
-        cleaned["value"] = values.decimal(problems, changes.value, "value")
-    return cleaned
-
-
-async def create_content_metric(
-    session: AsyncSession, scope: Scope, content_item_id: uuid.UUID, changes: MetricChanges
-) -> ContentMetric:
-    problems = Problems()
-    for field in ("metric", "observed_on", "value"):
-        if isinstance(getattr(changes, field), values.Unset):
-            problems.add(ErrorCode.REQUIRED, f"A content metric needs {field.replace('_', ' ')}.", field)
-    cleaned = _metric_values(problems, changes)
-    problems.raise_if_any()
-    item = await records.get(session, ContentItem, content_item_id, scope, "content_item_id")
-    metric = ContentMetric(workspace_id=item.workspace_id, content_item_id=item.id, **cleaned)
-    session.add(metric)
-    await records.flush_unique(
-        session, "This item already has a value for this metric on this day.", "observed_on"
-    )
-    return metric
-
-
-async def update_content_metric(
-    session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, changes: MetricChanges
-) -> ContentMetric:
-    metric = await records.get(session, ContentMetric, id_, scope)
-    records.check_version(metric, version)
-    problems = Problems()
-    cleaned = _metric_values(problems, changes)
-    problems.raise_if_any()
-    records.apply(metric, cleaned)
-    await records.flush_unique(
-        session, "This item already has a value for this metric on this day.", "observed_on"
-    )
-    return metric
-
-
-async def delete_content_metric(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
-    await session.delete(await records.get(session, ContentMetric, id_, scope))
-    await session.flush()
+    await refresh_rollups(session, served)

@@ -60,6 +60,15 @@ class Aggregation(enum.Enum):
     AVERAGE = "AVERAGE"
 
 
+class KpiSource(enum.Enum):
+    """Where a KPI's values come from."""
+
+    MEASUREMENTS = "MEASUREMENTS"
+    """Values are recorded or imported."""
+    CONTENT = "CONTENT"
+    """Values are rolled up from the metrics of the content serving the KPI."""
+
+
 class MeasurementSource(enum.Enum):
     MANUAL = "MANUAL"
     IMPORT = "IMPORT"
@@ -97,6 +106,11 @@ class Kpi(StrategyPart, Base):
     deadline: Mapped[dt.date | None]
     aggregation: Mapped[Aggregation] = mapped_column(
         db_enum(Aggregation, "kpi_aggregation"), default=Aggregation.LATEST
+    )
+    source: Mapped[KpiSource] = mapped_column(
+        db_enum(KpiSource, "kpi_source"),
+        default=KpiSource.MEASUREMENTS,
+        server_default=KpiSource.MEASUREMENTS.value,
     )
     channel_id: Mapped[uuid.UUID | None]
     owner_id: Mapped[uuid.UUID | None]

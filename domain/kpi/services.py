@@ -24,17 +24,24 @@ from domain.kpi.models import (
     Direction,
     Kpi,
     KpiMeasurement,
+    KpiSource,
     MeasurementSource,
     Metric,
     Unit,
     kpi_audience,
     kpi_tactic,
 )
+from domain.kpi.rollup import ROLLUP_INPUTS, refresh_rollups
 from domain.scope import Scope
 from domain.strategy.models import Strategy, Tactic
 from domain.values import UNSET, Maybe
 
 KPIS_MAX = 50
+
+ROLLUP_RESERVED = "CONTENT_ROLLUP is kept for values rolled up from content; choose another source."
+COMPUTED_FROM_CONTENT = (
+    "This KPI's values are rolled up from its content's metrics; record content metrics instead."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,7 @@ class KpiChanges:
     starts_on: Maybe[dt.date | None] = UNSET
     deadline: Maybe[dt.date | None] = UNSET
     aggregation: Maybe[Aggregation] = UNSET
+    source: Maybe[KpiSource] = UNSET
     channel_id: Maybe[uuid.UUID | None] = UNSET
     tactic_ids: Maybe[list[uuid.UUID] | None] = UNSET
     audience_ids: Maybe[list[uuid.UUID] | None] = UNSET
@@ -60,7 +68,7 @@ def _kpi_values(problems: Problems, changes: KpiChanges) -> dict[str, Any]:
         cleaned["name"] = values.name(problems, changes.name, "name")
     if not isinstance(changes.description, values.Unset):
         cleaned["description"] = values.text(problems, changes.description, "description")
-    for field in ("metric", "unit", "direction", "aggregation"):
+    for field in ("metric", "unit", "direction", "aggregation", "source"):
         given = getattr(changes, field)
         if not isinstance(given, values.Unset):
             cleaned[field] = given
@@ -155,6 +163,7 @@ async def update_kpi(
     strategy = await records.get(session, Strategy, kpi.strategy_id, scope, "id")
     links = await _links(session, scope, strategy, changes, problems)
     problems.raise_if_any()
+    rollup_changed = any(getattr(kpi, field) != cleaned[field] for field in ROLLUP_INPUTS & cleaned.keys())
     records.apply(kpi, cleaned)
     if "channel_id" in links:
         kpi.channel_id = links["channel_id"]
@@ -162,6 +171,7 @@ async def update_kpi(
         await _write_links(session, kpi, links)
         kpi.updated_at = func.clock_timestamp()
     await session.flush()
+    await refresh_rollups(session, [kpi.id] if rollup_changed else [])
     return kpi
 
 
@@ -214,6 +224,7 @@ async def delete_kpi(
         await session.execute(delete(link).where(link.c.kpi_id == kpi.id))
     await session.delete(kpi)
     await session.flush()
+    await refresh_rollups(session, [target])
     return in_use
 
 
@@ -236,6 +247,8 @@ def _measurement_values(problems: Problems, changes: MeasurementChanges) -> dict
         cleaned["value"] = values.decimal(problems, changes.value, "value")
     if not isinstance(changes.source, values.Unset):
         cleaned["source"] = changes.source
+        if changes.source is MeasurementSource.CONTENT_ROLLUP:
+            problems.add(ErrorCode.SOURCE_RESERVED, ROLLUP_RESERVED, "source")
     if not isinstance(changes.note, values.Unset):
         cleaned["note"] = values.text(problems, changes.note, "note")
     return cleaned
@@ -251,6 +264,7 @@ async def create_measurement(
     cleaned = _measurement_values(problems, changes)
     problems.raise_if_any()
     kpi = await records.get(session, Kpi, kpi_id, scope, "kpi_id")
+    check_recordable(kpi.source, "kpi_id")
     measurement = KpiMeasurement(workspace_id=kpi.workspace_id, kpi_id=kpi.id, **cleaned)
     session.add(measurement)
     await records.flush_unique(
@@ -267,6 +281,9 @@ async def update_measurement(
     problems = Problems()
     cleaned = _measurement_values(problems, changes)
     problems.raise_if_any()
+    check_not_rolled_up(measurement)
+    kpi_source = (await session.execute(select(Kpi.source).where(Kpi.id == measurement.kpi_id))).scalar_one()
+    check_recordable(kpi_source, "id")
     records.apply(measurement, cleaned)
     await records.flush_unique(
         session, "This KPI already has a measurement from this source on this day.", "observed_on"
@@ -275,5 +292,22 @@ async def update_measurement(
 
 
 async def delete_measurement(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
-    await session.delete(await records.get(session, KpiMeasurement, id_, scope))
+    measurement = await records.get(session, KpiMeasurement, id_, scope)
+    check_not_rolled_up(measurement)
+    await session.delete(measurement)
     await session.flush()
+
+
+def check_recordable(kpi_source: KpiSource, *field: str) -> None:
+    """Values of a KPI computed from its content are not recorded by hand."""
+    if kpi_source is KpiSource.CONTENT:
+        raise DomainError.of(ErrorCode.KPI_COMPUTED_FROM_CONTENT, COMPUTED_FROM_CONTENT, *field)
+
+
+def check_not_rolled_up(measurement: KpiMeasurement) -> None:
+    if measurement.source is MeasurementSource.CONTENT_ROLLUP:
+        raise DomainError.of(
+            ErrorCode.KPI_COMPUTED_FROM_CONTENT,
+            "This measurement is rolled up from content metrics; change the content metrics instead.",
+            "id",
+        )

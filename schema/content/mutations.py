@@ -8,18 +8,20 @@ from decimal import Decimal
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.content import services
+from domain.content import metrics, services
+from domain.content.metrics import METRICS_MAX, MetricChanges, MetricEntry
 from domain.content.models import ContentFormat, ContentStatus
 from domain.content.models import ContentItem as ContentItemRow
 from domain.content.models import ContentMetric as ContentMetricRow
-from domain.content.services import ContentChanges, ContentMapping, ItemMapping, MetricChanges
+from domain.content.services import ContentChanges, ContentMapping, ItemMapping
 from domain.errors import DomainError, ErrorCode, Problem, Problems
 from domain.kpi.models import Metric
+from domain.upsert import Counts
 from schema import ids
 from schema.content.types import ContentItem, ContentMetric
 from schema.context import Info
 from schema.errors import UserError
-from schema.mutation import changes, decode, run
+from schema.mutation import RecordedPayload, changes, decode, run
 
 UNSET = strawberry.UNSET
 
@@ -114,6 +116,30 @@ class DeleteContentMetricInput:
     id: strawberry.ID
 
 
+@strawberry.input(description="What one content item achieved on one day.")
+class ContentMetricEntryInput:
+    content_item_id: strawberry.ID = strawberry.field(description="A content item of the strategy.")
+    metric: Metric
+    observed_on: dt.date
+    value: Decimal
+
+
+@strawberry.input(description="Metrics of one strategy's content, recorded together or not at all.")
+class RecordContentMetricsInput:
+    strategy_id: strawberry.ID
+    metrics: list[ContentMetricEntryInput] = strawberry.field(
+        description=(
+            f"At most {METRICS_MAX:,}. An item, metric and day may appear once; a metric that already "
+            "exists for them is updated, and left as it is when the value is the same."
+        )
+    )
+
+
+@strawberry.type
+class RecordContentMetricsPayload(RecordedPayload):
+    pass
+
+
 @strawberry.type
 class CreateContentItemPayload:
     content_item: ContentItem | None
@@ -166,6 +192,27 @@ class UpdateContentMetricPayload:
 class DeleteContentMetricPayload:
     deleted_id: strawberry.ID | None
     user_errors: list[UserError]
+
+
+def _metric_entries(given: list[ContentMetricEntryInput]) -> list[MetricEntry]:
+    if len(given) > METRICS_MAX:
+        raise DomainError.of(
+            ErrorCode.TOO_MANY, f"Record at most {METRICS_MAX:,} metrics per call.", "metrics"
+        )
+    entries: list[MetricEntry] = []
+    problems: list[Problem] = []
+    for index, entry in enumerate(given):
+        try:
+            item_id = ids.decode(
+                entry.content_item_id, "ContentItem", "metrics", str(index), "content_item_id"
+            )
+        except DomainError as error:
+            problems.extend(error.problems)
+            continue
+        entries.append(MetricEntry(item_id, entry.metric, entry.observed_on, entry.value))
+    if problems:
+        raise DomainError(problems)
+    return entries
 
 
 def _item(row: ContentItemRow | None) -> ContentItem | None:
@@ -324,7 +371,7 @@ class ContentMutations:
         async def body(session: AsyncSession) -> ContentMetricRow:
             item_id = decode(input.content_item_id, "ContentItem", "content_item_id")
             change = changes(input, MetricChanges)
-            return await services.create_content_metric(session, info.context.scope, item_id, change)
+            return await metrics.create_content_metric(session, info.context.scope, item_id, change)
 
         row, errors = await run(info, body)
         return CreateContentMetricPayload(content_metric=_metric(row), user_errors=errors)
@@ -336,7 +383,7 @@ class ContentMutations:
         async def body(session: AsyncSession) -> ContentMetricRow:
             id_ = decode(input.id, "ContentMetric")
             change = changes(input, MetricChanges)
-            return await services.update_content_metric(
+            return await metrics.update_content_metric(
                 session, info.context.scope, id_, input.version, change
             )
 
@@ -348,10 +395,27 @@ class ContentMutations:
         self, info: Info, input: DeleteContentMetricInput
     ) -> DeleteContentMetricPayload:
         async def body(session: AsyncSession) -> strawberry.ID:
-            await services.delete_content_metric(
+            await metrics.delete_content_metric(
                 session, info.context.scope, decode(input.id, "ContentMetric")
             )
             return input.id
 
         deleted, errors = await run(info, body)
         return DeleteContentMetricPayload(deleted_id=deleted, user_errors=errors)
+
+    @strawberry.field(
+        description=(
+            "Record what a strategy's content achieved, many metrics at once: all of them, or none if "
+            "any is refused. KPIs computed from content follow in the same step."
+        )
+    )
+    async def record_content_metrics(
+        self, info: Info, input: RecordContentMetricsInput
+    ) -> RecordContentMetricsPayload:
+        async def body(session: AsyncSession) -> Counts:
+            strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
+            entries = _metric_entries(input.metrics)
+            return await metrics.record_content_metrics(session, info.context.scope, strategy_id, entries)
+
+        counts, errors = await run(info, body)
+        return RecordContentMetricsPayload.of(counts, errors)

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import uuid
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.file_uploads import Upload
 
 from domain.content.rules import ContentOnDelete
-from domain.kpi import services
-from domain.kpi.models import Aggregation, Direction, MeasurementSource, Metric, Unit
+from domain.errors import DomainError, ErrorCode, Problem
+from domain.kpi import csv_import, services
+from domain.kpi.measurements import MEASUREMENTS_MAX, MeasurementEntry, record_measurements
+from domain.kpi.models import Aggregation, Direction, KpiSource, MeasurementSource, Metric, Unit
 from domain.kpi.models import Kpi as KpiRow
 from domain.kpi.models import KpiMeasurement as KpiMeasurementRow
 from domain.kpi.services import KpiChanges, MeasurementChanges
+from domain.upsert import Counts
+from schema import ids
 from schema.context import Info
-from schema.errors import UserError
+from schema.errors import UserError, user_error
 from schema.kpi.types import Kpi, KpiMeasurement
-from schema.mutation import changes, decode, run
+from schema.mutation import RecordedPayload, changes, decode, run
 
 UNSET = strawberry.UNSET
 
@@ -35,6 +43,13 @@ class CreateKpiInput:
     starts_on: dt.date | None = UNSET
     deadline: dt.date | None = UNSET
     aggregation: Aggregation | None = UNSET
+    source: KpiSource | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "Where the KPI's values come from. MEASUREMENTS (the default): recorded or imported. "
+            "CONTENT: rolled up from the metrics of the content serving the KPI."
+        ),
+    )
     channel_id: strawberry.ID | None = UNSET
     tactic_ids: list[strawberry.ID] | None = strawberry.field(
         default=UNSET, description="The tactics of the strategy this KPI measures."
@@ -58,6 +73,13 @@ class UpdateKpiInput:
     starts_on: dt.date | None = UNSET
     deadline: dt.date | None = UNSET
     aggregation: Aggregation | None = UNSET
+    source: KpiSource | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "Where the KPI's values come from. MEASUREMENTS (the default): recorded or imported. "
+            "CONTENT: rolled up from the metrics of the content serving the KPI."
+        ),
+    )
     channel_id: strawberry.ID | None = UNSET
     tactic_ids: list[strawberry.ID] | None = UNSET
     audience_ids: list[strawberry.ID] | None = UNSET
@@ -99,6 +121,55 @@ class DeleteKpiMeasurementInput:
     id: strawberry.ID
 
 
+@strawberry.input(description="One observed value of a KPI.")
+class KpiMeasurementEntryInput:
+    kpi_id: strawberry.ID = strawberry.field(description="A KPI of the strategy named in the input.")
+    observed_on: dt.date
+    value: Decimal
+    source: MeasurementSource = strawberry.field(
+        default=MeasurementSource.MANUAL,
+        description="Where the value comes from; CONTENT_ROLLUP is kept for values rolled up from content.",
+    )
+    note: str | None = None
+
+
+@strawberry.input(description="Measurements of one strategy's KPIs, recorded together or not at all.")
+class RecordKpiMeasurementsInput:
+    strategy_id: strawberry.ID
+    measurements: list[KpiMeasurementEntryInput] = strawberry.field(
+        description=(
+            f"At most {MEASUREMENTS_MAX:,}. A KPI, day and source may appear once; a measurement that "
+            "already exists for them is updated, and left as it is when value and note are the same."
+        )
+    )
+
+
+@strawberry.input(description="A CSV file of measurements of one strategy's KPIs.")
+class ImportKpiMeasurementsInput:
+    strategy_id: strawberry.ID
+    file: Upload = strawberry.field(
+        description=(
+            "UTF-8 CSV, sent as a multipart upload, at most "
+            f"{csv_import.FILE_MAX_BYTES // (1024 * 1024)} MB and {csv_import.ROWS_MAX:,} rows. "
+            "A header row names the columns kpi (the KPI's name or id), observed_on (YYYY-MM-DD), "
+            "value (digits with '.' for decimals) and, optionally, note; cells are separated by "
+            "commas, semicolons or tabs."
+        )
+    )
+
+
+@strawberry.type
+class RecordKpiMeasurementsPayload(RecordedPayload):
+    pass
+
+
+@strawberry.type
+class ImportKpiMeasurementsPayload(RecordedPayload):
+    user_errors: list[UserError] = strawberry.field(
+        description="Problems of the file; a row's problem has the field ['rows', line, column]."
+    )
+
+
 @strawberry.type
 class CreateKpiPayload:
     kpi: Kpi | None
@@ -136,6 +207,53 @@ class UpdateKpiMeasurementPayload:
 class DeleteKpiMeasurementPayload:
     deleted_id: strawberry.ID | None
     user_errors: list[UserError]
+
+
+def kpi_id_of(text: str) -> uuid.UUID | None:
+    """The KPI a global id names, or None when the text is no KPI id."""
+    parsed = ids.parse(text)
+    return parsed[1] if parsed is not None and parsed[0] == "Kpi" else None
+
+
+def _entries(given: list[KpiMeasurementEntryInput]) -> list[MeasurementEntry]:
+    if len(given) > MEASUREMENTS_MAX:
+        raise DomainError.of(
+            ErrorCode.TOO_MANY, f"Record at most {MEASUREMENTS_MAX:,} measurements per call.", "measurements"
+        )
+    entries: list[MeasurementEntry] = []
+    problems: list[Problem] = []
+    for index, entry in enumerate(given):
+        try:
+            kpi_id = ids.decode(entry.kpi_id, "Kpi", "measurements", str(index), "kpi_id")
+        except DomainError as error:
+            problems.extend(error.problems)
+            continue
+        entries.append(MeasurementEntry(kpi_id, entry.observed_on, entry.value, entry.source, entry.note))
+    if problems:
+        raise DomainError(problems)
+    return entries
+
+
+async def _file_bytes(file: Any) -> bytes:
+    """The uploaded file's bytes, refused once they pass the size limit."""
+    read = getattr(file, "read", None)
+    if not callable(read):
+        raise DomainError.of(
+            ErrorCode.REQUIRED, "Send the file as a multipart upload (GraphQL multipart request).", "file"
+        )
+    data = read(csv_import.FILE_MAX_BYTES + 1)
+    if inspect.isawaitable(data):
+        data = await data
+    if not isinstance(data, bytes):
+        raise DomainError.of(ErrorCode.REQUIRED, "The upload holds no file.", "file")
+    return data
+
+
+def _file_error(problem: Problem) -> UserError:
+    """A problem of the file keeps the column names as the file spells them (``observed_on``)."""
+    if problem.field[:1] in (("rows",), ("columns",)):
+        return UserError(field=list(problem.field), message=problem.message, code=problem.code)
+    return user_error(problem)
 
 
 def _kpi(row: KpiRow | None) -> Kpi | None:
@@ -216,3 +334,47 @@ class KpiMutations:
 
         deleted, errors = await run(info, body)
         return DeleteKpiMeasurementPayload(deleted_id=deleted, user_errors=errors)
+
+    @strawberry.field(
+        description=(
+            "Record many measurements of a strategy's KPIs at once: all of them, or none if any is "
+            "refused. Recording the same measurements again changes nothing."
+        )
+    )
+    async def record_kpi_measurements(
+        self, info: Info, input: RecordKpiMeasurementsInput
+    ) -> RecordKpiMeasurementsPayload:
+        async def body(session: AsyncSession) -> Counts:
+            strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
+            entries = _entries(input.measurements)
+            return await record_measurements(session, info.context.scope, strategy_id, entries)
+
+        counts, errors = await run(info, body)
+        return RecordKpiMeasurementsPayload.of(counts, errors)
+
+    @strawberry.field(
+        description=(
+            "Import measurements of a strategy's KPIs from a CSV file (source IMPORT). Every row is "
+            "checked first; if any is bad nothing is recorded. Importing the same file again changes nothing."
+        )
+    )
+    async def import_kpi_measurements(
+        self, info: Info, input: ImportKpiMeasurementsInput
+    ) -> ImportKpiMeasurementsPayload:
+        refused: list[Problem] = []
+
+        async def body(session: AsyncSession) -> Counts:
+            strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
+            data = await _file_bytes(input.file)
+            try:
+                return await csv_import.import_measurements(
+                    session, info.context.scope, strategy_id, data, kpi_id_of
+                )
+            except DomainError as error:
+                refused.extend(error.problems)
+                raise
+
+        counts, errors = await run(info, body)
+        if refused:
+            errors = [_file_error(problem) for problem in refused]
+        return ImportKpiMeasurementsPayload.of(counts, errors)

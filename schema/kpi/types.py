@@ -14,6 +14,7 @@ from domain.content.models import content_item_kpi
 from domain.kpi.models import (
     Aggregation,
     Direction,
+    KpiSource,
     MeasurementSource,
     Metric,
     Unit,
@@ -53,6 +54,12 @@ class Kpi(Node):
     starts_on: dt.date | None
     deadline: dt.date | None
     aggregation: Aggregation
+    source: KpiSource = strawberry.field(
+        description=(
+            "MEASUREMENTS: values are recorded or imported. "
+            "CONTENT: values are rolled up from the metrics of the content serving the KPI."
+        )
+    )
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -74,6 +81,7 @@ class Kpi(Node):
             starts_on=row.starts_on,
             deadline=row.deadline,
             aggregation=row.aggregation,
+            source=row.source,
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,

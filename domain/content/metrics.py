@@ -1,0 +1,169 @@
+"""What content achieved: one item's figure for one metric on one day.
+
+A content metric feeds the KPIs its item serves: a KPI whose source is CONTENT rolls
+them up (:mod:`domain.kpi.rollup`), so every change here refreshes those KPIs in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import records, values
+from domain.content.models import ContentItem, ContentMetric
+from domain.errors import DomainError, ErrorCode, Problem, Problems
+from domain.kpi.models import Metric
+from domain.kpi.rollup import refresh_rollups_of_items
+from domain.scope import Scope
+from domain.strategy.models import Strategy
+from domain.upsert import Counts, upsert_many
+from domain.values import UNSET, Maybe
+
+#: How many metrics one call may record.
+METRICS_MAX = 10_000
+
+ALREADY_THERE = "This item already has a value for this metric on this day."
+
+
+@dataclass(frozen=True, slots=True)
+class MetricChanges:
+    metric: Maybe[Metric] = UNSET
+    observed_on: Maybe[dt.date | None] = UNSET
+    value: Maybe[Decimal | None] = UNSET
+
+
+def _metric_values(problems: Problems, changes: MetricChanges) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for required in ("observed_on", "value"):
+        if getattr(changes, required) is None:
+            problems.add(
+                ErrorCode.REQUIRED, f"A content metric needs {required.replace('_', ' ')}.", required
+            )
+    if not isinstance(changes.metric, values.Unset):
+        cleaned["metric"] = changes.metric
+    if not isinstance(changes.observed_on, values.Unset):
+        cleaned["observed_on"] = values.date(problems, changes.observed_on, "observed_on")
+    if not isinstance(changes.value, values.Unset):
+        cleaned["value"] = values.decimal(problems, changes.value, "value")
+    return cleaned
+
+
+async def create_content_metric(
+    session: AsyncSession, scope: Scope, content_item_id: uuid.UUID, changes: MetricChanges
+) -> ContentMetric:
+    problems = Problems()
+    for field in ("metric", "observed_on", "value"):
+        if isinstance(getattr(changes, field), values.Unset):
+            problems.add(ErrorCode.REQUIRED, f"A content metric needs {field.replace('_', ' ')}.", field)
+    cleaned = _metric_values(problems, changes)
+    problems.raise_if_any()
+    item = await records.get(session, ContentItem, content_item_id, scope, "content_item_id")
+    metric = ContentMetric(workspace_id=item.workspace_id, content_item_id=item.id, **cleaned)
+    session.add(metric)
+    await records.flush_unique(session, ALREADY_THERE, "observed_on")
+    await refresh_rollups_of_items(session, [item.id])
+    return metric
+
+
+async def update_content_metric(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, changes: MetricChanges
+) -> ContentMetric:
+    metric = await records.get(session, ContentMetric, id_, scope)
+    records.check_version(metric, version)
+    problems = Problems()
+    cleaned = _metric_values(problems, changes)
+    problems.raise_if_any()
+    records.apply(metric, cleaned)
+    await records.flush_unique(session, ALREADY_THERE, "observed_on")
+    await refresh_rollups_of_items(session, [metric.content_item_id])
+    return metric
+
+
+async def delete_content_metric(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
+    metric = await records.get(session, ContentMetric, id_, scope)
+    await session.delete(metric)
+    await session.flush()
+    await refresh_rollups_of_items(session, [metric.content_item_id])
+
+
+@dataclass(frozen=True, slots=True)
+class MetricEntry:
+    content_item_id: uuid.UUID
+    metric: Metric
+    observed_on: dt.date
+    value: Decimal
+
+
+async def record_content_metrics(
+    session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, entries: Sequence[MetricEntry]
+) -> Counts:
+    """Record what a strategy's content achieved; each metric is created, updated or left as it is.
+
+    Every entry is checked first (problems of the n-th under ``("metrics", "n", field)``);
+    nothing is written if any is bad. Then the KPIs the items serve are refreshed.
+    """
+    rows = await _check_metrics(session, scope, strategy_id, entries)
+    counts = await upsert_many(
+        session, ContentMetric, rows, key=("content_item_id", "metric", "observed_on"), changing=("value",)
+    )
+    await refresh_rollups_of_items(session, {entry.content_item_id for entry in entries})
+    return counts
+
+
+async def _check_metrics(
+    session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, entries: Sequence[MetricEntry]
+) -> list[dict[str, Any]]:
+    if not entries:
+        raise DomainError.of(ErrorCode.REQUIRED, "List at least one metric.", "metrics")
+    if len(entries) > METRICS_MAX:
+        raise DomainError.of(
+            ErrorCode.TOO_MANY, f"Record at most {METRICS_MAX:,} metrics per call.", "metrics"
+        )
+    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
+    item_ids = sorted({entry.content_item_id for entry in entries})
+    found = select(ContentItem.id, ContentItem.strategy_id).where(
+        ContentItem.id == any_(bindparam("item_ids", item_ids, type_=ARRAY(Uuid))),
+        scope.where(ContentItem.workspace_id),
+    )
+    owners = {row.id: row.strategy_id for row in await session.execute(found)}
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    seen: set[tuple[uuid.UUID, Metric, dt.date]] = set()
+    for index, entry in enumerate(entries):
+        found_problems = Problems()
+        rows.append(
+            {
+                "workspace_id": strategy.workspace_id,
+                "content_item_id": entry.content_item_id,
+                "metric": entry.metric,
+                "observed_on": values.date(found_problems, entry.observed_on, "observed_on"),
+                "value": values.decimal(found_problems, entry.value, "value"),
+            }
+        )
+        owner = owners.get(entry.content_item_id)
+        if owner is None:
+            found_problems.add(ErrorCode.NOT_FOUND, "No content item with this id.", "content_item_id")
+        elif owner != strategy.id:
+            found_problems.add(
+                ErrorCode.WRONG_STRATEGY, "This content item belongs to another strategy.", "content_item_id"
+            )
+        key = (entry.content_item_id, entry.metric, entry.observed_on)
+        if key in seen:
+            found_problems.add(
+                ErrorCode.DUPLICATE,
+                "The same item, metric and day appear more than once.",
+                "observed_on",
+            )
+        seen.add(key)
+        problems.extend(problem.under("metrics", str(index)) for problem in found_problems.items)
+    if problems:
+        raise DomainError(problems)
+    return rows

@@ -1,0 +1,107 @@
+"""Record many measurements of a strategy's KPIs at once: all of them, or none if any is bad.
+
+Recording is idempotent: a measurement is one KPI's value on one day from one source, so
+the same batch twice changes nothing the second time. The statements a batch costs do
+not depend on its size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import records, values
+from domain.errors import DomainError, ErrorCode, Problem, Problems
+from domain.kpi.models import Kpi, KpiMeasurement, KpiSource, MeasurementSource
+from domain.kpi.services import COMPUTED_FROM_CONTENT, ROLLUP_RESERVED
+from domain.scope import Scope
+from domain.strategy.models import Strategy
+from domain.upsert import Counts, upsert_many
+
+#: How many measurements one call may record.
+MEASUREMENTS_MAX = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementEntry:
+    kpi_id: uuid.UUID
+    observed_on: dt.date
+    value: Decimal
+    source: MeasurementSource = MeasurementSource.MANUAL
+    note: str | None = None
+
+
+async def check_measurements(
+    session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, entries: Sequence[MeasurementEntry]
+) -> list[dict[str, Any]]:
+    """Validate every entry; the rows to write, or a DomainError with every problem found.
+
+    Each problem of the n-th entry is placed under ``("measurements", "n", field)``.
+    """
+    if not entries:
+        raise DomainError.of(ErrorCode.REQUIRED, "List at least one measurement.", "measurements")
+    if len(entries) > MEASUREMENTS_MAX:
+        raise DomainError.of(
+            ErrorCode.TOO_MANY, f"Record at most {MEASUREMENTS_MAX:,} measurements per call.", "measurements"
+        )
+    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
+    kpi_ids = sorted({entry.kpi_id for entry in entries})
+    found = select(Kpi.id, Kpi.strategy_id, Kpi.source).where(
+        Kpi.id == any_(bindparam("kpi_ids", kpi_ids, type_=ARRAY(Uuid))), scope.where(Kpi.workspace_id)
+    )
+    kpis = {row.id: row for row in await session.execute(found)}
+    rows: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    seen: set[tuple[uuid.UUID, dt.date, MeasurementSource]] = set()
+    for index, entry in enumerate(entries):
+        found_problems = Problems()
+        row = {
+            "workspace_id": strategy.workspace_id,
+            "kpi_id": entry.kpi_id,
+            "observed_on": values.date(found_problems, entry.observed_on, "observed_on"),
+            "value": values.decimal(found_problems, entry.value, "value"),
+            "source": entry.source,
+            "note": values.text(found_problems, entry.note, "note"),
+        }
+        if entry.source is MeasurementSource.CONTENT_ROLLUP:
+            found_problems.add(ErrorCode.SOURCE_RESERVED, ROLLUP_RESERVED, "source")
+        _check_kpi(found_problems, kpis.get(entry.kpi_id), strategy.id)
+        key = (entry.kpi_id, entry.observed_on, entry.source)
+        if key in seen:
+            found_problems.add(
+                ErrorCode.DUPLICATE,
+                "The same KPI, day and source appear more than once.",
+                "observed_on",
+            )
+        seen.add(key)
+        problems.extend(problem.under("measurements", str(index)) for problem in found_problems.items)
+        rows.append(row)
+    if problems:
+        raise DomainError(problems)
+    return rows
+
+
+def _check_kpi(problems: Problems, kpi: Any, strategy_id: uuid.UUID) -> None:
+    if kpi is None:
+        problems.add(ErrorCode.NOT_FOUND, "No KPI with this id.", "kpi_id")
+    elif kpi.strategy_id != strategy_id:
+        problems.add(ErrorCode.WRONG_STRATEGY, "This KPI belongs to another strategy.", "kpi_id")
+    elif kpi.source is KpiSource.CONTENT:
+        problems.add(ErrorCode.KPI_COMPUTED_FROM_CONTENT, COMPUTED_FROM_CONTENT, "kpi_id")
+
+
+async def record_measurements(
+    session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, entries: Sequence[MeasurementEntry]
+) -> Counts:
+    """Record the measurements of one strategy's KPIs; each is created, updated or left as it is."""
+    rows = await check_measurements(session, scope, strategy_id, entries)
+    return await upsert_many(
+        session, KpiMeasurement, rows, key=("kpi_id", "observed_on", "source"), changing=("value", "note")
+    )

@@ -1,0 +1,193 @@
+"""KPIs computed from content: their measurements roll up the metrics of the content serving them.
+
+A content metric is one item's figure for one day. A KPI whose source is CONTENT gets one
+CONTENT_ROLLUP measurement for every day on which the content serving it (as primary or
+contributing KPI, ARCHIVED items left out) has a metric of the KPI's metric, from the KPI's
+start on. Its value is the KPI's value as of that day:
+
+* SUM — the running total of every value from the start through that day;
+* AVERAGE — the mean of every value from the start through that day;
+* LATEST — the total of that day's values alone.
+
+:func:`refresh_rollups` recomputes them in SQL with a fixed number of statements, whatever
+the data size. A day whose value did not change keeps its version and ``updatedAt``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    CompoundSelect,
+    Subquery,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.content.models import ContentItem, ContentMetric, ContentStatus, content_item_kpi
+from domain.kpi.models import Aggregation, Kpi, KpiMeasurement, KpiSource, MeasurementSource
+
+_kpi = Kpi.__table__
+_item = ContentItem.__table__
+_metric = ContentMetric.__table__
+_ROLLUP = MeasurementSource.CONTENT_ROLLUP
+
+#: Changes to these fields of a KPI change its rollup.
+ROLLUP_INPUTS = frozenset({"source", "metric", "aggregation", "starts_on"})
+
+
+def _ids(name: str, ids: Iterable[uuid.UUID]) -> ColumnElement[Any]:
+    """``ANY(:name)`` over an array of ids: one statement text whatever the number of ids."""
+    return any_(bindparam(name, sorted(set(ids)), type_=ARRAY(Uuid)))
+
+
+def _daily(kpi_ids: Collection[uuid.UUID]) -> Subquery:
+    """Per CONTENT KPI of ``kpi_ids`` and day: the total and the number of its content's values."""
+    served = union(
+        select(content_item_kpi.c.kpi_id, content_item_kpi.c.content_item_id.label("item_id")).where(
+            content_item_kpi.c.kpi_id == _ids("served_kpi_ids", kpi_ids)
+        ),
+        select(_item.c.primary_kpi_id, _item.c.id).where(
+            _item.c.primary_kpi_id == _ids("primary_kpi_ids", kpi_ids)
+        ),
+    ).subquery("served")
+    metric_matches = and_(
+        _metric.c.content_item_id == _item.c.id,
+        _metric.c.metric == _kpi.c.metric,
+        or_(_kpi.c.starts_on.is_(None), _metric.c.observed_on >= _kpi.c.starts_on),
+    )
+    return (
+        select(
+            _kpi.c.id.label("kpi_id"),
+            _kpi.c.workspace_id,
+            _kpi.c.aggregation,
+            _metric.c.observed_on,
+            func.sum(_metric.c.value).label("total"),
+            func.count().label("count"),
+        )
+        .select_from(
+            _kpi.join(served, served.c.kpi_id == _kpi.c.id)
+            .join(_item, and_(_item.c.id == served.c.item_id, _item.c.status != ContentStatus.ARCHIVED))
+            .join(_metric, metric_matches)
+        )
+        .where(_kpi.c.id == _ids("kpi_ids", kpi_ids), _kpi.c.source == KpiSource.CONTENT)
+        .group_by(_kpi.c.id, _metric.c.observed_on)
+        .subquery("daily")
+    )
+
+
+async def refresh_rollups(session: AsyncSession, kpi_ids: Iterable[uuid.UUID | None]) -> None:
+    """Bring the CONTENT_ROLLUP measurements of these KPIs up to date.
+
+    KPIs whose source is not CONTENT lose their CONTENT_ROLLUP measurements.
+    """
+    ids = {id_ for id_ in kpi_ids if id_ is not None}
+    if ids:
+        await _refresh(session, _kpi.c.id == _ids("locked_kpi_ids", ids))
+
+
+async def refresh_rollups_of_items(session: AsyncSession, item_ids: Iterable[uuid.UUID]) -> None:
+    """Refresh the rollups of every KPI the items serve now."""
+    items = set(item_ids)
+    if items:
+        await _refresh(session, _kpi.c.id.in_(_served_by(items)))
+
+
+async def _refresh(session: AsyncSession, which: ColumnElement[bool]) -> None:
+    """Lock the KPIs ``which`` selects, then recompute the rollups of those that have or need one.
+
+    Three statements at most, whatever the data size; one when no KPI is computed from
+    content. The lock makes two transactions refreshing the same KPI take turns, so the
+    second computes with what the first committed.
+    """
+    await session.flush()
+    has_rollup = exists().where(KpiMeasurement.kpi_id == _kpi.c.id, KpiMeasurement.source == _ROLLUP)
+    lock = (
+        select(_kpi.c.id, _kpi.c.source, has_rollup.label("has_rollup"))
+        .where(which)
+        .order_by(_kpi.c.id)
+        .with_for_update(of=_kpi, key_share=True)  # FOR NO KEY UPDATE: leaves foreign key checks free
+    )
+    locked = (await session.execute(lock)).all()
+    ids = {row.id for row in locked if row.source is KpiSource.CONTENT or row.has_rollup}
+    if not ids:
+        return
+    daily = _daily(ids)
+    by_day = {"partition_by": daily.c.kpi_id, "order_by": daily.c.observed_on}
+    running_total = func.sum(daily.c.total).over(**by_day)  # type: ignore[arg-type]
+    running_count = func.sum(daily.c.count).over(**by_day)  # type: ignore[arg-type]
+    value = case(
+        (daily.c.aggregation == Aggregation.SUM, running_total),
+        (daily.c.aggregation == Aggregation.AVERAGE, running_total / running_count),
+        else_=daily.c.total,
+    )
+    rows = select(
+        func.gen_random_uuid(),
+        daily.c.workspace_id,
+        daily.c.kpi_id,
+        daily.c.observed_on,
+        func.round(value, 4),
+        literal(_ROLLUP, KpiMeasurement.source.type),
+        literal(""),
+        literal(1),
+    )
+    columns = ["id", "workspace_id", "kpi_id", "observed_on", "value", "source", "note", "version"]
+    upsert = pg_insert(KpiMeasurement).from_select(columns, rows)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["kpi_id", "observed_on", "source"],
+        set_={
+            "value": upsert.excluded.value,
+            "version": KpiMeasurement.version + 1,
+            "updated_at": func.clock_timestamp(),
+        },
+        where=KpiMeasurement.value != upsert.excluded.value,
+    )
+    await session.execute(upsert)
+    gone = _daily(ids)
+    still_there = exists().where(
+        gone.c.kpi_id == KpiMeasurement.kpi_id, gone.c.observed_on == KpiMeasurement.observed_on
+    )
+    await session.execute(
+        delete(KpiMeasurement)
+        .where(
+            KpiMeasurement.kpi_id == _ids("rollup_kpi_ids", ids),
+            KpiMeasurement.source == _ROLLUP,
+            ~still_there,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _served_by(items: Collection[uuid.UUID]) -> CompoundSelect[uuid.UUID | None]:
+    """The KPIs the items serve, as primary or contributing KPI."""
+    return union(
+        select(content_item_kpi.c.kpi_id).where(content_item_kpi.c.content_item_id == _ids("items", items)),
+        select(_item.c.primary_kpi_id).where(
+            _item.c.id == _ids("primary_items", items), _item.c.primary_kpi_id.is_not(None)
+        ),
+    )
+
+
+async def kpis_served_by(session: AsyncSession, item_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Every KPI the items serve, as primary or contributing KPI (one statement)."""
+    items = set(item_ids)
+    if not items:
+        return set()
+    served: list[uuid.UUID | None] = list((await session.execute(_served_by(items))).scalars())
+    return {id_ for id_ in served if id_ is not None}

@@ -1,0 +1,336 @@
+"""Recording many KPI measurements and content metrics at once, over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tests.api.builders import global_id, ok, same_decimal
+from tests.api.helpers import ERRORS, content_item, create, strategy_graph
+from tests.conftest import GraphQLClient
+
+RECORD = f"""
+mutation($input: RecordKpiMeasurementsInput!) {{
+  recordKpiMeasurements(input: $input) {{ created updated unchanged {ERRORS} }}
+}}
+"""
+RECORD_METRICS = f"""
+mutation($input: RecordContentMetricsInput!) {{
+  recordContentMetrics(input: $input) {{ created updated unchanged {ERRORS} }}
+}}
+"""
+MEASUREMENTS = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Kpi { measurements(first: 100) { nodes { observedOn value source note version updatedAt } } }
+  }
+}
+"""
+METRICS = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on ContentItem { metrics(first: 100) { nodes { metric observedOn value version updatedAt } } }
+  }
+}
+"""
+
+
+async def record(gql: GraphQLClient, strategy: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    data = await gql.data(RECORD, input={"strategyId": strategy, "measurements": entries})
+    payload: dict[str, Any] = data["recordKpiMeasurements"]
+    return payload
+
+
+async def record_metrics(gql: GraphQLClient, strategy: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    data = await gql.data(RECORD_METRICS, input={"strategyId": strategy, "metrics": entries})
+    payload: dict[str, Any] = data["recordContentMetrics"]
+    return payload
+
+
+async def measurements(gql: GraphQLClient, kpi: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = (await gql.data(MEASUREMENTS, id=kpi))["node"]["measurements"]["nodes"]
+    return found
+
+
+async def metrics_of(gql: GraphQLClient, item: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = (await gql.data(METRICS, id=item))["node"]["metrics"]["nodes"]
+    return found
+
+
+def counts(payload: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
+    return payload["created"], payload["updated"], payload["unchanged"]
+
+
+def errors(payload: dict[str, Any]) -> list[tuple[list[str] | None, str]]:
+    return [(error["field"], error["code"]) for error in payload["userErrors"]]
+
+
+async def test_recording_counts_what_was_created_updated_and_left_alone(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    reach, leads = graph["kpis"]
+    batch = [
+        {"kpiId": reach, "observedOn": "2025-03-01", "value": "10"},
+        {"kpiId": reach, "observedOn": "2025-03-02", "value": "12.5", "note": "after the launch"},
+        {"kpiId": leads, "observedOn": "2025-03-01", "value": 3, "source": "API"},
+    ]
+    first = await record(gql, graph["strategy"], batch)
+    assert first["userErrors"] == []
+    assert counts(first) == (3, 0, 0)
+    before = await measurements(gql, reach)
+    assert [(m["observedOn"], m["source"], m["note"], m["version"]) for m in before] == [
+        ("2025-03-01", "MANUAL", "", 1),
+        ("2025-03-02", "MANUAL", "after the launch", 1),
+    ]
+    assert same_decimal(before[1]["value"], "12.5")
+
+    again = await record(gql, graph["strategy"], batch)
+    assert counts(again) == (0, 0, 3)
+    assert await measurements(gql, reach) == before
+
+    changed = await record(
+        gql,
+        graph["strategy"],
+        [
+            {"kpiId": reach, "observedOn": "2025-03-01", "value": "10.0000"},
+            {"kpiId": reach, "observedOn": "2025-03-02", "value": "13", "note": "after the launch"},
+            {"kpiId": leads, "observedOn": "2025-03-01", "value": 3, "source": "API", "note": "from the CRM"},
+            {"kpiId": leads, "observedOn": "2025-03-01", "value": 4},
+        ],
+    )
+    assert counts(changed) == (1, 2, 1)
+    after = await measurements(gql, reach)
+    assert after[0] == before[0]
+    assert after[1]["version"] == 2
+    assert same_decimal(after[1]["value"], "13")
+    assert after[1]["updatedAt"] > before[1]["updatedAt"]
+    lead_rows = await measurements(gql, leads)
+    assert sorted((m["source"], m["note"], m["version"]) for m in lead_rows) == [
+        ("API", "from the CRM", 2),
+        ("MANUAL", "", 1),
+    ]
+
+
+async def test_a_kpi_of_another_strategy_is_refused_and_nothing_is_written(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    other = await strategy_graph(gql, "Other")
+    payload = await record(
+        gql,
+        graph["strategy"],
+        [
+            {"kpiId": graph["kpis"][0], "observedOn": "2025-03-01", "value": "1"},
+            {"kpiId": other["kpis"][0], "observedOn": "2025-03-01", "value": "2"},
+        ],
+    )
+    assert errors(payload) == [(["measurements", "1", "kpiId"], "WRONG_STRATEGY")]
+    assert counts(payload) == (None, None, None)
+    assert await measurements(gql, graph["kpis"][0]) == []
+    assert await measurements(gql, other["kpis"][0]) == []
+
+
+async def test_every_bad_entry_is_reported_at_its_index(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    reach = graph["kpis"][0]
+    payload = await record(
+        gql,
+        graph["strategy"],
+        [
+            {"kpiId": reach, "observedOn": "2025-03-01", "value": "1"},
+            {"kpiId": reach, "observedOn": "1989-12-31", "value": "1"},
+            {"kpiId": reach, "observedOn": "2200-01-01", "value": "1"},
+            {"kpiId": reach, "observedOn": "2025-03-02", "value": "NaN"},
+            {"kpiId": reach, "observedOn": "2025-03-03", "value": "Infinity"},
+            {"kpiId": reach, "observedOn": "2025-03-04", "value": "1.23456"},
+            {"kpiId": reach, "observedOn": "2025-03-05", "value": "1e17"},
+            {"kpiId": global_id("Kpi"), "observedOn": "2025-03-01", "value": "1"},
+            {"kpiId": reach, "observedOn": "2025-03-01", "value": "2"},
+            {"kpiId": reach, "observedOn": "2025-03-06", "value": "1", "source": "CONTENT_ROLLUP"},
+        ],
+    )
+    assert errors(payload) == [
+        (["measurements", "1", "observedOn"], "OUT_OF_RANGE"),
+        (["measurements", "2", "observedOn"], "OUT_OF_RANGE"),
+        (["measurements", "3", "value"], "NOT_FINITE"),
+        (["measurements", "4", "value"], "NOT_FINITE"),
+        (["measurements", "5", "value"], "TOO_PRECISE"),
+        (["measurements", "6", "value"], "OUT_OF_RANGE"),
+        (["measurements", "7", "kpiId"], "NOT_FOUND"),
+        (["measurements", "8", "observedOn"], "DUPLICATE"),
+        (["measurements", "9", "source"], "SOURCE_RESERVED"),
+    ]
+    assert all(error["message"] for error in payload["userErrors"])
+    assert await measurements(gql, reach) == []
+    malformed = await record(
+        gql,
+        graph["strategy"],
+        [
+            {"kpiId": reach, "observedOn": "2025-03-01", "value": "1"},
+            {"kpiId": graph["tactics"][0], "observedOn": "2025-03-01", "value": "1"},
+            {"kpiId": "not an id", "observedOn": "2025-03-01", "value": "1"},
+        ],
+    )
+    assert errors(malformed) == [
+        (["measurements", "1", "kpiId"], "INVALID_ID"),
+        (["measurements", "2", "kpiId"], "INVALID_ID"),
+    ]
+
+
+async def test_an_empty_or_oversized_batch_is_refused(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    empty = await record(gql, graph["strategy"], [])
+    assert errors(empty) == [(["measurements"], "REQUIRED")]
+    entry = {"kpiId": graph["kpis"][0], "observedOn": "2025-03-01", "value": "1"}
+    too_many = await record(gql, graph["strategy"], [entry] * 10_001)
+    assert errors(too_many) == [(["measurements"], "TOO_MANY")]
+    unknown = await record(gql, global_id("Strategy"), [entry])
+    assert errors(unknown) == [(["strategyId"], "NOT_FOUND")]
+
+
+async def test_ten_thousand_measurements_are_one_batch(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    reach, leads = graph["kpis"]
+    start = dt.date(2000, 1, 1)
+    batch = [
+        {"kpiId": kpi, "observedOn": (start + dt.timedelta(days=n)).isoformat(), "value": f"{n}.5"}
+        for n in range(5_000)
+        for kpi in (reach, leads)
+    ]
+    assert counts(await record(gql, graph["strategy"], batch)) == (10_000, 0, 0)
+    assert counts(await record(gql, graph["strategy"], batch)) == (0, 0, 10_000)
+
+
+KPI_SOURCE = "kpi { id source version }"
+
+
+async def test_a_kpi_computed_from_content_takes_no_recorded_values(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    kpi = (
+        await ok(
+            gql,
+            "createKpi",
+            {"strategyId": graph["strategy"], "name": "Content reach", "metric": "REACH", "target": "1000"},
+            KPI_SOURCE,
+        )
+    )["kpi"]
+    assert kpi["source"] == "MEASUREMENTS"
+    measured = await create(
+        gql,
+        "createKpiMeasurement",
+        "kpiMeasurement",
+        {"kpiId": kpi["id"], "observedOn": "2025-01-01", "value": 1},
+    )
+    kpi = (
+        await ok(
+            gql, "updateKpi", {"id": kpi["id"], "version": kpi["version"], "source": "CONTENT"}, KPI_SOURCE
+        )
+    )["kpi"]
+    assert kpi["source"] == "CONTENT"
+
+    batch = await record(
+        gql, graph["strategy"], [{"kpiId": kpi["id"], "observedOn": "2025-03-01", "value": "1"}]
+    )
+    assert errors(batch) == [(["measurements", "0", "kpiId"], "KPI_COMPUTED_FROM_CONTENT")]
+    single = await gql.data(
+        f"""mutation($input: CreateKpiMeasurementInput!) {{
+          createKpiMeasurement(input: $input) {{ kpiMeasurement {{ id }} {ERRORS} }} }}""",
+        input={"kpiId": kpi["id"], "observedOn": "2025-03-01", "value": "1"},
+    )
+    assert errors(single["createKpiMeasurement"]) == [(["kpiId"], "KPI_COMPUTED_FROM_CONTENT")]
+    update = await gql.data(
+        f"""mutation($input: UpdateKpiMeasurementInput!) {{
+          updateKpiMeasurement(input: $input) {{ kpiMeasurement {{ id }} {ERRORS} }} }}""",
+        input={"id": measured["id"], "version": measured["version"], "value": "2"},
+    )
+    assert errors(update["updateKpiMeasurement"]) == [(["id"], "KPI_COMPUTED_FROM_CONTENT")]
+    # A value recorded before the switch can still be removed.
+    await ok(gql, "deleteKpiMeasurement", {"id": measured["id"]})
+
+    reserved = await gql.data(
+        f"""mutation($input: CreateKpiMeasurementInput!) {{
+          createKpiMeasurement(input: $input) {{ kpiMeasurement {{ id }} {ERRORS} }} }}""",
+        input={
+            "kpiId": graph["kpis"][0],
+            "observedOn": "2025-03-01",
+            "value": "1",
+            "source": "CONTENT_ROLLUP",
+        },
+    )
+    assert errors(reserved["createKpiMeasurement"]) == [(["source"], "SOURCE_RESERVED")]
+    created = (
+        await ok(
+            gql,
+            "createKpi",
+            {
+                "strategyId": graph["strategy"],
+                "name": "Clicks from content",
+                "metric": "CLICKS",
+                "target": "50",
+                "source": "CONTENT",
+            },
+            KPI_SOURCE,
+        )
+    )["kpi"]
+    assert created["source"] == "CONTENT"
+    nulled = await gql.data(
+        f"""mutation($input: UpdateKpiInput!) {{ updateKpi(input: $input) {{ kpi {{ id }} {ERRORS} }} }}""",
+        input={"id": created["id"], "version": created["version"], "source": None},
+    )
+    assert errors(nulled["updateKpi"]) == [(["source"], "REQUIRED")]
+
+
+async def test_content_metrics_are_recorded_in_one_batch(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    first = (await content_item(gql, graph, "First"))["id"]
+    second = (await content_item(gql, graph, "Second"))["id"]
+    batch = [
+        {"contentItemId": first, "metric": "REACH", "observedOn": "2025-03-01", "value": "100"},
+        {"contentItemId": first, "metric": "CLICKS", "observedOn": "2025-03-01", "value": "7"},
+        {"contentItemId": second, "metric": "REACH", "observedOn": "2025-03-01", "value": "40"},
+    ]
+    assert counts(await record_metrics(gql, graph["strategy"], batch)) == (3, 0, 0)
+    before = await metrics_of(gql, first)
+    assert counts(await record_metrics(gql, graph["strategy"], batch)) == (0, 0, 3)
+    assert await metrics_of(gql, first) == before
+    batch[1]["value"] = "8"
+    assert counts(await record_metrics(gql, graph["strategy"], batch)) == (0, 1, 2)
+    after = {m["metric"]: m for m in await metrics_of(gql, first)}
+    assert after["CLICKS"]["version"] == 2
+    assert same_decimal(after["CLICKS"]["value"], "8")
+    assert after["REACH"]["version"] == 1
+
+
+async def test_bad_content_metrics_are_reported_at_their_index(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    other = await strategy_graph(gql, "Other")
+    item = (await content_item(gql, graph, "Mine"))["id"]
+    foreign = (await content_item(gql, other, "Theirs"))["id"]
+    payload = await record_metrics(
+        gql,
+        graph["strategy"],
+        [
+            {"contentItemId": item, "metric": "REACH", "observedOn": "2025-03-01", "value": "1"},
+            {"contentItemId": foreign, "metric": "REACH", "observedOn": "2025-03-01", "value": "1"},
+            {
+                "contentItemId": global_id("ContentItem"),
+                "metric": "REACH",
+                "observedOn": "2025-03-01",
+                "value": 1,
+            },
+            {"contentItemId": item, "metric": "REACH", "observedOn": "2025-03-01", "value": "2"},
+            {"contentItemId": item, "metric": "CLICKS", "observedOn": "3000-01-01", "value": "-Infinity"},
+        ],
+    )
+    assert errors(payload) == [
+        (["metrics", "1", "contentItemId"], "WRONG_STRATEGY"),
+        (["metrics", "2", "contentItemId"], "NOT_FOUND"),
+        (["metrics", "3", "observedOn"], "DUPLICATE"),
+        (["metrics", "4", "observedOn"], "OUT_OF_RANGE"),
+        (["metrics", "4", "value"], "NOT_FINITE"),
+    ]
+    assert counts(payload) == (None, None, None)
+    assert await metrics_of(gql, item) == []
+    bad_id = await record_metrics(
+        gql,
+        graph["strategy"],
+        [{"contentItemId": graph["kpis"][0], "metric": "REACH", "observedOn": "2025-03-01", "value": "1"}],
+    )
+    assert errors(bad_id) == [(["metrics", "0", "contentItemId"], "INVALID_ID")]
