@@ -59,6 +59,7 @@ class ErrorCode(enum.Enum):
     AMBIGUOUS_KPI = "AMBIGUOUS_KPI"
     INVALID_DATE = "INVALID_DATE"
     NOT_A_NUMBER = "NOT_A_NUMBER"
+    UNKNOWN_TEMPLATE = "UNKNOWN_TEMPLATE"
 
 
 Field = tuple[str, ...]

@@ -14,6 +14,7 @@ from schema.errors import QueryError
 from schema.loading import ConnectionSpec
 from schema.pagination import Connection
 from schema.relay import Node, load_node, load_typed, paginate
+from schema.strategy.templates import StrategyTemplateQueries
 from schema.strategy.types import STRATEGY, Strategy
 from schema.tenancy.demo import DemoScenario, demo_scenarios
 from schema.tenancy.types import (
@@ -40,7 +41,7 @@ ORGANIZATIONS = ConnectionSpec(
 
 
 @strawberry.type
-class Query:
+class Query(StrategyTemplateQueries):
     @strawberry.field(description="The object with this global ID, or null if there is none you may see.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await load_node(info, id)

@@ -14,9 +14,11 @@ from domain.strategy.models import Strategy as StrategyRow
 from domain.strategy.models import StrategyStatus, TacticKind
 from domain.strategy.models import Tactic as TacticRow
 from domain.strategy.services import StrategyChanges, TacticChanges
+from domain.strategy.template import TemplateKey, create_strategy_from_template
 from schema.context import Info
 from schema.errors import UserError
 from schema.mutation import changes, decode, run
+from schema.strategy.templates import StrategyTemplateKey
 from schema.strategy.types import Strategy, Tactic
 
 UNSET = strawberry.UNSET
@@ -32,6 +34,19 @@ class CreateStrategyInput:
     starts_on: dt.date | None = UNSET
     ends_on: dt.date | None = UNSET
     status: StrategyStatus | None = UNSET
+
+
+@strawberry.input(description="A new DRAFT strategy made from a template, named and dated by you.")
+class CreateStrategyFromTemplateInput:
+    workspace_id: strawberry.ID = strawberry.field(description="The workspace the strategy belongs to.")
+    template: StrategyTemplateKey = strawberry.field(  # type: ignore[valid-type]
+        description="Which template to start from; `strategyTemplates` lists them."
+    )
+    name: str = strawberry.field(description="The strategy's name.")
+    starts_on: dt.date | None = strawberry.field(default=None, description="When the strategy starts.")
+    ends_on: dt.date | None = strawberry.field(
+        default=None, description="When the strategy ends; also the deadline of the template's KPIs."
+    )
 
 
 @strawberry.input(description="Omitted fields stay as they are; null clears a field that may be empty.")
@@ -93,6 +108,16 @@ class CreateStrategyPayload:
 
 
 @strawberry.type
+class CreateStrategyFromTemplatePayload:
+    strategy: Strategy | None = strawberry.field(
+        description="The new strategy with its tactics, audiences and KPIs; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the input was refused; empty on success."
+    )
+
+
+@strawberry.type
 class UpdateStrategyPayload:
     strategy: Strategy | None
     user_errors: list[UserError]
@@ -144,6 +169,28 @@ class StrategyMutations:
 
         row, errors = await run(info, body)
         return CreateStrategyPayload(strategy=_strategy(row), user_errors=errors)
+
+    @strawberry.field(
+        description=(
+            "Start a DRAFT strategy from a template: its purpose, three tactics (with target shares "
+            "summing to 100 %), two audiences and two KPIs linked to them, every text a prompt to "
+            "fill in (see `StrategyTemplate.promptMarker`). No channels are chosen: pick the "
+            "workspace's own. The KPIs' targets are placeholders and their deadline is `endsOn`. "
+            "Refused with UNKNOWN_TEMPLATE for a key that has no template."
+        )
+    )
+    async def create_strategy_from_template(
+        self, info: Info, input: CreateStrategyFromTemplateInput
+    ) -> CreateStrategyFromTemplatePayload:
+        async def body(session: AsyncSession) -> StrategyRow:
+            workspace_id = decode(input.workspace_id, "Workspace", "workspace_id")
+            key: TemplateKey = input.template
+            return await create_strategy_from_template(
+                session, info.context.scope, workspace_id, key, input.name, input.starts_on, input.ends_on
+            )
+
+        row, errors = await run(info, body)
+        return CreateStrategyFromTemplatePayload(strategy=_strategy(row), user_errors=errors)
 
     @strawberry.field(description="Change a strategy's name, purpose, period or status.")
     async def update_strategy(self, info: Info, input: UpdateStrategyInput) -> UpdateStrategyPayload:
