@@ -5,7 +5,8 @@ Each kind of read is declared once as a spec next to its GraphQL type:
 * :class:`NodeSpec` — records by id (``node``, ``ContentItem.tactic`` …);
 * :class:`ListSpec` — every child of a parent, small and bounded (``Strategy.tactics``,
   ``ContentItem.kpis`` through a link table …);
-* :class:`ConnectionSpec` — a paginated, filterable child list (``Strategy.contentItems``).
+* :class:`ConnectionSpec` — a paginated, filterable child list (``Strategy.contentItems``);
+* a :data:`Fetch` — a domain read by key that computes figures in SQL (``Kpi.progress`` …).
 
 :class:`Loaders`, made per request, turns each spec into a DataLoader. A batch runs
 one statement on its own connection (so concurrent resolvers never share one), and
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -34,6 +35,7 @@ from sqlalchemy import (
     true,
     tuple_,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from domain.persistence.database import Database
@@ -42,12 +44,17 @@ from schema.errors import QueryError
 from schema.pagination import CountKey, Page, PageKey, PageRequest, encode_cursor
 
 N = TypeVar("N")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 Filter = Callable[[Hashable], Sequence[ColumnElement[bool]]]
 
 
 def _no_filter(_: Hashable) -> Sequence[ColumnElement[bool]]:
     return ()
 
+
+Fetch = Callable[[AsyncConnection, Scope, Sequence[K]], Awaitable[Mapping[K, V]]]
+"""A domain read by key (a report, a figure per KPI …): what it finds for the keys it is given."""
 
 Visible = Callable[[Scope], ColumnElement[bool]]
 """Which rows of a source the caller's scope lets them see."""
@@ -126,6 +133,18 @@ class Loaders:
             return [found.get(id_) for id_ in ids]
 
         return self._get("node", spec, lambda: DataLoader(load_fn=load))
+
+    # -- domain reads by key ----------------------------------------------------------------
+
+    def batch(self, fetch: Fetch[K, V]) -> DataLoader[K, V | None]:
+        """Batches ``fetch`` (a module-level function) per request; a key it does not find is None."""
+
+        async def load(keys: Sequence[K]) -> list[V | None]:
+            async with self.db.read() as connection:
+                found = await fetch(connection, self.scope, keys)
+            return [found.get(key) for key in keys]
+
+        return self._get("batch", fetch, lambda: DataLoader(load_fn=load))
 
     # -- children of a parent ------------------------------------------------------------
 

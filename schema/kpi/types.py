@@ -23,8 +23,10 @@ from domain.kpi.models import (
 )
 from domain.kpi.models import Kpi as KpiRow
 from domain.kpi.models import KpiMeasurement as KpiMeasurementRow
+from domain.kpi.smart import smart
 from schema import ids
 from schema.context import Info
+from schema.kpi.progress import KpiProgress, KpiSmart, load_facts
 from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
 from schema.relay import Node, load_by_id, paginate, register
@@ -129,6 +131,29 @@ class Kpi(Node):
         from schema.content.types import content_items
 
         return await content_items(info, "kpi", self.db_id, first, after, last, before, filter, order_by)
+
+    @strawberry.field(description="Where the KPI stands: value, planned pace, status and forecast.")
+    async def progress(
+        self,
+        info: Info,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="The day to judge on; default: today (UTC).")
+        ] = None,
+    ) -> KpiProgress:
+        return KpiProgress.of(await load_facts(info, self.db_id, as_of))
+
+    @strawberry.field(description="Whether the KPI is SMART, letter by letter, with the reasons.")
+    async def smart(
+        self,
+        info: Info,
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(
+                description="The day whose history the achievable check reads; default: today."
+            ),
+        ] = None,
+    ) -> KpiSmart:
+        return KpiSmart.of(smart(await load_facts(info, self.db_id, as_of)))
 
     @strawberry.field(description="The measurements, oldest observation first.")
     async def measurements(

@@ -242,7 +242,7 @@ KPIS = (
         tactics=("inspiration", "haandvaerk"),
         audiences=("madglade",),
         weekly_change=Decimal("0.04"),
-        noise=Decimal("0.06"),
+        noise=Decimal("0.03"),
     ),
     KpiSpec(
         key="madspild",
@@ -258,6 +258,7 @@ KPIS = (
             "Flere forudbestillinger gør bagningen forudsigelig: ned fra 12 % til 6 %."
         ),
         tactics=("bestil",),
+        audiences=("familier", "virksomheder"),
         weekly_change=Decimal("-0.13"),
         noise=Decimal("0.05"),
     ),

@@ -1,0 +1,239 @@
+"""KPI progress: expected value, pace, status and forecast in every direction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.kpi.models import Direction
+from domain.kpi.progress import STATUS_RANK, KpiFacts, ProgressStatus, Trend, progress
+
+D = Decimal
+S = ProgressStatus
+START = dt.date(2030, 1, 1)
+DEADLINE = dt.date(2030, 12, 27)  # 360 days after START
+MID = START + dt.timedelta(days=180)  # half the period has passed
+
+
+def facts(
+    direction: Direction,
+    *,
+    baseline: str | None = "100",
+    target: str = "200",
+    current: str | None = None,
+    first: str | None = None,
+    as_of: dt.date = MID,
+    deadline: dt.date | None = DEADLINE,
+    trend: Trend | None = None,
+) -> KpiFacts:
+    observed = current is not None
+    return KpiFacts(
+        direction=direction,
+        baseline=D(baseline) if baseline is not None else None,
+        target=D(target),
+        starts_on=START,
+        deadline=deadline,
+        as_of=as_of,
+        measurement_count=2 if observed else 0,
+        first_observed_on=START if observed else None,
+        first_value=D(first if first is not None else current) if current is not None else None,
+        last_observed_on=min(as_of, deadline or as_of) if observed else None,
+        last_value=D(current) if current is not None else None,
+        trend=trend,
+    )
+
+
+UP, DOWN, ABOVE, BELOW = Direction.INCREASE, Direction.DECREASE, Direction.STAY_ABOVE, Direction.STAY_BELOW
+AFTER = DEADLINE + dt.timedelta(days=1)
+BEFORE = START - dt.timedelta(days=10)
+
+# direction, baseline, target, current, as_of, deadline, expected status
+CASES = [
+    # INCREASE 100 -> 200; halfway the plan expects 150.
+    ("increase: no data", UP, "100", "200", None, MID, DEADLINE, S.NO_DATA),
+    ("increase: exactly on plan", UP, "100", "200", "150", MID, DEADLINE, S.ON_TRACK),
+    ("increase: pace 0.9 is on track", UP, "100", "200", "145", MID, DEADLINE, S.ON_TRACK),
+    ("increase: pace 0.8 is at risk", UP, "100", "200", "140", MID, DEADLINE, S.AT_RISK),
+    ("increase: pace 0.7 is at risk", UP, "100", "200", "135", MID, DEADLINE, S.AT_RISK),
+    ("increase: pace 0.6 is off track", UP, "100", "200", "130", MID, DEADLINE, S.OFF_TRACK),
+    ("increase: going backwards", UP, "100", "200", "90", MID, DEADLINE, S.OFF_TRACK),
+    ("increase: reached early", UP, "100", "200", "205", MID, DEADLINE, S.ACHIEVED),
+    ("increase: deadline passed, reached", UP, "100", "200", "200", AFTER, DEADLINE, S.ACHIEVED),
+    ("increase: deadline passed, short", UP, "100", "200", "199", AFTER, DEADLINE, S.MISSED),
+    ("increase: before the period", UP, "100", "200", "100", BEFORE, DEADLINE, S.ON_TRACK),
+    ("increase: no deadline, not reached", UP, "100", "200", "190", MID, None, S.AT_RISK),
+    ("increase: no deadline, reached", UP, "100", "200", "200", MID, None, S.ACHIEVED),
+    ("increase: one point, no baseline", UP, None, "200", "100", MID, DEADLINE, S.OFF_TRACK),
+    # DECREASE 10 % -> 4 % returns; halfway the plan expects 7.
+    ("decrease: no data", DOWN, "10", "4", None, MID, DEADLINE, S.NO_DATA),
+    ("decrease: on plan", DOWN, "10", "4", "7", MID, DEADLINE, S.ON_TRACK),
+    ("decrease: pace 0.8", DOWN, "10", "4", "7.6", MID, DEADLINE, S.AT_RISK),
+    ("decrease: pace 0.5", DOWN, "10", "4", "8.5", MID, DEADLINE, S.OFF_TRACK),
+    ("decrease: rising instead", DOWN, "10", "4", "11", MID, DEADLINE, S.OFF_TRACK),
+    ("decrease: reached early", DOWN, "10", "4", "3.9", MID, DEADLINE, S.ACHIEVED),
+    ("decrease: deadline passed, reached", DOWN, "10", "4", "4", AFTER, DEADLINE, S.ACHIEVED),
+    ("decrease: deadline passed, short", DOWN, "10", "4", "5", AFTER, DEADLINE, S.MISSED),
+    # STAY_ABOVE 95 % satisfaction; STAY_BELOW 2 h response time.
+    ("stay above: no data", ABOVE, "96", "95", None, MID, DEADLINE, S.NO_DATA),
+    ("stay above: held", ABOVE, "96", "95", "97", MID, DEADLINE, S.ON_TRACK),
+    ("stay above: on the line", ABOVE, "96", "95", "95", MID, DEADLINE, S.ON_TRACK),
+    ("stay above: fell below", ABOVE, "96", "95", "94", MID, DEADLINE, S.OFF_TRACK),
+    ("stay above: held to the end", ABOVE, "96", "95", "96", AFTER, DEADLINE, S.ACHIEVED),
+    ("stay above: below at the end", ABOVE, "96", "95", "90", AFTER, DEADLINE, S.MISSED),
+    ("stay below: held", BELOW, "1.5", "2", "1.8", MID, DEADLINE, S.ON_TRACK),
+    ("stay below: above the line", BELOW, "1.5", "2", "2.1", MID, DEADLINE, S.OFF_TRACK),
+    ("stay below: held to the end", BELOW, "1.5", "2", "2", AFTER, DEADLINE, S.ACHIEVED),
+    ("stay below: no deadline", BELOW, "1.5", "2", "1", MID, None, S.ON_TRACK),
+]
+
+
+@pytest.mark.parametrize(
+    ("direction", "baseline", "target", "current", "as_of", "deadline", "status"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_status(
+    direction: Direction,
+    baseline: str | None,
+    target: str,
+    current: str | None,
+    as_of: dt.date,
+    deadline: dt.date | None,
+    status: ProgressStatus,
+) -> None:
+    result = progress(
+        facts(direction, baseline=baseline, target=target, current=current, as_of=as_of, deadline=deadline)
+    )
+    assert result.status is status
+
+
+def test_figures_of_an_increasing_kpi_halfway() -> None:
+    result = progress(facts(UP, current="140", trend=Trend(slope=0.25, level=140.0)))
+    assert result.start_value == D("100")
+    assert result.expected == D("150.0000")
+    assert result.pace_ratio == D("0.8000")
+    assert result.current == D("140")
+    assert result.forecast == D("185.0000")  # 140 + 0.25 × 180 days
+    assert result.days_left == 180
+    assert result.last_observed_on == MID
+    assert result.measurement_count == 2
+
+
+def test_figures_of_a_decreasing_kpi() -> None:
+    result = progress(facts(DOWN, baseline="10", target="4", current="8.5"))
+    assert result.expected == D("7.0000")
+    assert result.pace_ratio == D("0.5000")
+
+
+def test_without_baseline_progress_counts_from_the_first_measurement() -> None:
+    result = progress(facts(UP, baseline=None, current="150", first="120"))
+    assert result.start_value == D("120")
+    assert result.expected == D("160.0000")
+    assert result.pace_ratio == D("0.7500")
+    assert result.status is S.AT_RISK
+
+
+def test_no_data_has_no_figures_but_the_target() -> None:
+    result = progress(facts(UP))
+    assert (result.current, result.expected is not None, result.pace_ratio, result.forecast) == (
+        None,
+        True,
+        None,
+        None,
+    )
+    assert result.target == D("200")
+
+
+def test_days_left_run_negative_after_the_deadline() -> None:
+    assert progress(facts(UP, current="150", as_of=AFTER)).days_left == -1
+
+
+def test_a_line_kept_now_but_forecast_to_break_is_at_risk() -> None:
+    falling = Trend(slope=-0.05, level=97.0)  # 97 now, 88 at the deadline
+    result = progress(facts(ABOVE, baseline="96", target="95", current="97", trend=falling))
+    assert result.forecast == D("88.0000")
+    assert result.status is S.AT_RISK
+    rising = Trend(slope=0.01, level=97.0)
+    assert progress(facts(ABOVE, baseline="96", target="95", current="97", trend=rising)).status is S.ON_TRACK
+
+
+def test_forecast_needs_a_trend_and_a_deadline() -> None:
+    trend = Trend(slope=1.0, level=150.0)
+    assert progress(facts(UP, current="150", trend=trend, deadline=None)).forecast is None
+    assert progress(facts(UP, current="150")).forecast is None
+
+
+def test_expected_value_is_the_target_once_the_period_is_over() -> None:
+    assert progress(facts(UP, current="150", as_of=AFTER)).expected == D("200.0000")
+
+
+# -- properties ------------------------------------------------------------------------
+
+values = st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False, allow_infinity=False)
+days = st.integers(min_value=-30, max_value=400)
+directions = st.sampled_from(list(Direction))
+
+
+@st.composite
+def kpi_facts(draw: st.DrawFn) -> KpiFacts:
+    direction = draw(directions)
+    current = draw(values)
+    slope = draw(st.floats(min_value=-5, max_value=5, allow_nan=False))
+    return KpiFacts(
+        direction=direction,
+        baseline=draw(st.none() | values),
+        target=draw(values),
+        starts_on=START,
+        deadline=draw(st.none() | st.just(DEADLINE)),
+        as_of=START + dt.timedelta(days=draw(days)),
+        measurement_count=draw(st.integers(min_value=1, max_value=20)),
+        first_observed_on=START,
+        first_value=draw(values),
+        last_observed_on=START,
+        last_value=current,
+        trend=draw(st.none() | st.just(Trend(slope=slope, level=float(current)))),
+    )
+
+
+def _better(facts: KpiFacts, by: Decimal) -> KpiFacts:
+    """The same KPI with every measurement moved ``by`` the right way."""
+    assert facts.last_value is not None
+    step = by if facts.direction in (Direction.INCREASE, Direction.STAY_ABOVE) else -by
+    trend = facts.trend
+    if trend is not None:
+        trend = Trend(trend.slope, trend.level + float(step))
+    return replace(facts, last_value=facts.last_value + step, trend=trend)
+
+
+@given(kpi_facts(), st.decimals(min_value=0, max_value=500, places=2))
+def test_more_progress_never_worsens_the_status(facts: KpiFacts, by: Decimal) -> None:
+    before = progress(facts).status
+    after = progress(_better(facts, by)).status
+    assert STATUS_RANK[after] >= STATUS_RANK[before], (before, after)
+
+
+@given(kpi_facts())
+def test_a_measured_kpi_always_has_a_status_and_a_reached_target_is_never_behind(facts: KpiFacts) -> None:
+    result = progress(facts)
+    assert result.status is not S.NO_DATA
+    assert facts.last_value is not None
+    hit = (
+        facts.last_value >= facts.target
+        if facts.direction in (Direction.INCREASE, Direction.STAY_ABOVE)
+        else facts.last_value <= facts.target
+    )
+    if hit and facts.direction in (Direction.INCREASE, Direction.DECREASE):
+        assert result.status is S.ACHIEVED
+
+
+@given(kpi_facts())
+def test_pace_and_expected_stay_within_the_plan(facts: KpiFacts) -> None:
+    result = progress(facts)
+    if result.expected is not None and result.start_value is not None:
+        low, high = sorted((result.start_value, facts.target))
+        assert low <= result.expected <= high
