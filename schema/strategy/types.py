@@ -16,9 +16,12 @@ from domain.strategy.models import StrategyStatus, TacticKind
 from domain.strategy.models import Tactic as TacticRow
 from schema import enums, ids
 from schema.context import Info
+from schema.kpi.progress import today
 from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
 from schema.relay import Node, load_by_id, register
+from schema.strategy import report
+from schema.strategy.report import StrategyDashboard, StrategyHealth
 
 assert enums  # the domain's enums are registered with the schema there
 
@@ -112,6 +115,29 @@ class Strategy(Node):
         from schema.content.types import content_items
 
         return await content_items(info, "strategy", self.db_id, first, after, last, before, filter, order_by)
+
+    @strawberry.field(
+        description=(
+            "What is off: tactics or KPIs without content, unmapped content, content off its tactic's KPIs, "
+            "audiences without a channel, unused channels, the tactic count, the content mix, KPIs that are "
+            "not SMART, at risk or off track."
+        )
+    )
+    async def health(
+        self,
+        info: Info,
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(description="The day KPIs are judged on; default: today (UTC)."),
+        ] = None,
+    ) -> StrategyHealth:
+        return await report.health(info, self.db_id, as_of or today())
+
+    @strawberry.field(
+        description="Content per tactic vs. its target share, tactic × KPI, channel × status, top content."
+    )
+    async def dashboard(self, info: Info) -> StrategyDashboard:
+        return await report.dashboard(info, self.db_id)
 
 
 @strawberry.type(description="How the purpose is reached; also a theme for content.")

@@ -1,0 +1,285 @@
+"""A strategy's health findings and dashboard figures, computed in SQL per strategy."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.content.models import ContentStatus
+from domain.kpi.facts import kpi_facts
+from domain.kpi.progress import KpiFacts
+from domain.scope import Scope
+from domain.strategy import coverage as counting
+from domain.strategy.coverage import Coverage, Dashboard
+from domain.strategy.health import MIX_TOLERANCE, Finding, FindingCode, NodeRef, Severity, findings, share
+from schema.context import Info
+from schema.relay import NODE_SPECS, Node, load_by_id
+
+if TYPE_CHECKING:
+    from schema.channel.types import Channel
+    from schema.content.types import ContentItem
+    from schema.kpi.types import Kpi
+    from schema.strategy.types import Tactic
+
+strawberry.enum(Severity, description="How much a finding matters: CRITICAL, WARNING or INFO.")
+strawberry.enum(
+    FindingCode,
+    description=(
+        "What is off in a strategy. Live content is content that is not ARCHIVED. KPI_OFF_TRACK (critical): "
+        "a KPI OFF_TRACK or MISSED. TACTIC_COUNT: fewer than 2 or more than 3 tactics. "
+        "TACTIC_WITHOUT_CONTENT, KPI_WITHOUT_CONTENT: no live content. UNMAPPED_CONTENT: content without "
+        "a tactic or primary KPI. CONTENT_KPI_NOT_IN_TACTIC: content serving a KPI that does not measure "
+        "its tactic. AUDIENCE_WITHOUT_CHANNEL: no chosen channel reaches it. CONTENT_MIX_OFF: a tactic's "
+        f"share of mapped content more than {MIX_TOLERANCE} points from its target. KPI_NOT_SMART, "
+        "KPI_AT_RISK. CHANNEL_UNUSED (info): a chosen channel with no audience and no content."
+    ),
+)
+
+
+async def _coverage(
+    connection: AsyncConnection, scope: Scope, keys: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Coverage]:
+    found = {}
+    for strategy_id in keys:
+        result = await counting.coverage(connection, scope, strategy_id)
+        if result is not None:
+            found[strategy_id] = result
+    return found
+
+
+async def _dashboard(
+    connection: AsyncConnection, scope: Scope, keys: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Dashboard]:
+    return {strategy_id: await counting.dashboard(connection, scope, strategy_id) for strategy_id in keys}
+
+
+StrategyDay = tuple[uuid.UUID, dt.date]
+
+
+async def _kpi_facts(
+    connection: AsyncConnection, scope: Scope, keys: Sequence[StrategyDay]
+) -> dict[StrategyDay, dict[uuid.UUID, KpiFacts]]:
+    return {
+        (strategy_id, as_of): await kpi_facts(connection, scope, as_of, strategy_id=strategy_id)
+        for strategy_id, as_of in keys
+    }
+
+
+async def load_coverage(info: Info, strategy_id: uuid.UUID) -> Coverage:
+    found = await info.context.loaders.batch(_coverage).load(strategy_id)
+    assert found is not None, "a strategy the caller can see has coverage"
+    return found
+
+
+async def load_kpi_facts(info: Info, strategy_id: uuid.UUID, as_of: dt.date) -> dict[uuid.UUID, KpiFacts]:
+    return await info.context.loaders.batch(_kpi_facts).load((strategy_id, as_of)) or {}
+
+
+async def load_dashboard(info: Info, strategy_id: uuid.UUID) -> Dashboard:
+    found = await info.context.loaders.batch(_dashboard).load(strategy_id)
+    assert found is not None
+    return found
+
+
+async def load_ref(info: Info, ref: NodeRef) -> Node | None:
+    node: Node | None = await load_by_id(info, NODE_SPECS[ref.kind], ref.id)
+    return node
+
+
+@strawberry.type(description="Something off in a strategy, and the parts it concerns.")
+class HealthFinding:
+    code: FindingCode
+    severity: Severity
+    message: str
+    count: int = strawberry.field(description="How many parts are concerned.")
+    refs: strawberry.Private[tuple[NodeRef, ...]]
+
+    @strawberry.field(description="The parts concerned; for content, the first 50 items (see `count`).")
+    async def nodes(self, info: Info) -> list[Node]:
+        found = await asyncio.gather(*(load_ref(info, ref) for ref in self.refs))
+        return [node for node in found if node is not None]
+
+    @classmethod
+    def of(cls, finding: Finding) -> HealthFinding:
+        return cls(
+            code=finding.code,
+            severity=finding.severity,
+            message=finding.message,
+            count=finding.count,
+            refs=finding.nodes,
+        )
+
+
+@strawberry.type(description="The findings on a strategy as of a day, worst first.")
+class StrategyHealth:
+    as_of: dt.date
+    findings: list[HealthFinding]
+
+    @strawberry.field(description="True when nothing was found.")
+    def healthy(self) -> bool:
+        return not self.findings
+
+
+async def health(info: Info, strategy_id: uuid.UUID, as_of: dt.date) -> StrategyHealth:
+    coverage, facts = await asyncio.gather(
+        load_coverage(info, strategy_id), load_kpi_facts(info, strategy_id, as_of)
+    )
+    return StrategyHealth(as_of=as_of, findings=[HealthFinding.of(f) for f in findings(coverage, facts)])
+
+
+@strawberry.type(description="A tactic's share of the mapped live content, against its target share.")
+class TacticShare:
+    tactic_id: strawberry.Private[uuid.UUID]
+    content_count: int
+    share: Decimal = strawberry.field(description="Percent of the mapped live content.")
+    target_share: Decimal | None
+    deviation: Decimal | None = strawberry.field(description="share − targetShare, in percentage points.")
+
+    @strawberry.field
+    async def tactic(self, info: Info) -> Annotated[Tactic, strawberry.lazy("schema.strategy.types")]:
+        from schema.strategy.types import TACTIC
+
+        found = await load_by_id(info, TACTIC, self.tactic_id)
+        assert found is not None
+        return found
+
+
+@strawberry.type(description="How many live content items play into a tactic and serve a KPI.")
+class TacticKpiCell:
+    tactic_id: strawberry.Private[uuid.UUID]
+    kpi_id: strawberry.Private[uuid.UUID]
+    content_count: int
+
+    @strawberry.field
+    async def tactic(self, info: Info) -> Annotated[Tactic, strawberry.lazy("schema.strategy.types")]:
+        from schema.strategy.types import TACTIC
+
+        found = await load_by_id(info, TACTIC, self.tactic_id)
+        assert found is not None
+        return found
+
+    @strawberry.field
+    async def kpi(self, info: Info) -> Annotated[Kpi, strawberry.lazy("schema.kpi.types")]:
+        from schema.kpi.types import KPI
+
+        found = await load_by_id(info, KPI, self.kpi_id)
+        assert found is not None
+        return found
+
+
+@strawberry.type(description="How many content items (archived too) a channel has in a status.")
+class ChannelStatusCount:
+    channel_id: strawberry.Private[uuid.UUID | None]
+    status: ContentStatus
+    count: int
+
+    @strawberry.field(description="None for content not yet given a channel.")
+    async def channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channel.types")] | None:
+        from schema.channel.types import CHANNEL
+
+        return await load_by_id(info, CHANNEL, self.channel_id)
+
+
+@strawberry.type(description="A content item and what it contributed to a KPI.")
+class ContentContribution:
+    item_id: strawberry.Private[uuid.UUID]
+    value: Decimal = strawberry.field(description="The sum of the item's metrics of the KPI's metric.")
+
+    @strawberry.field
+    async def content_item(
+        self, info: Info
+    ) -> Annotated[ContentItem, strawberry.lazy("schema.content.types")]:
+        from schema.content.types import CONTENT_ITEM
+
+        found = await load_by_id(info, CONTENT_ITEM, self.item_id)
+        assert found is not None
+        return found
+
+
+@strawberry.type(description="The content that contributed most to a KPI, best first.")
+class KpiTopContent:
+    kpi_id: strawberry.Private[uuid.UUID]
+    items: list[ContentContribution]
+
+    @strawberry.field
+    async def kpi(self, info: Info) -> Annotated[Kpi, strawberry.lazy("schema.kpi.types")]:
+        from schema.kpi.types import KPI
+
+        found = await load_by_id(info, KPI, self.kpi_id)
+        assert found is not None
+        return found
+
+
+@strawberry.type(description="The figures a strategy dashboard draws, counted by the database.")
+class StrategyDashboard:
+    live_content_count: int = strawberry.field(description="Content items that are not ARCHIVED.")
+    mapped_content_count: int = strawberry.field(description="Live content with a tactic.")
+    unmapped_content_count: int = strawberry.field(
+        description="Live content lacking a tactic or primary KPI."
+    )
+    tactic_shares: list[TacticShare] = strawberry.field(description="Per tactic, in position order.")
+    tactic_kpi_matrix: list[TacticKpiCell] = strawberry.field(
+        description="Every tactic × KPI pair with its live content count (zeros included)."
+    )
+    content_by_channel_and_status: list[ChannelStatusCount] = strawberry.field(
+        description="Every content item counted per channel and status; pairs with none are left out."
+    )
+    top_content: list[KpiTopContent] = strawberry.field(
+        description=(
+            f"Per KPI, the {counting.TOP} live items serving it whose metrics of the KPI's metric sum most."
+        )
+    )
+
+
+async def dashboard(info: Info, strategy_id: uuid.UUID) -> StrategyDashboard:
+    coverage, counted = await asyncio.gather(
+        load_coverage(info, strategy_id), load_dashboard(info, strategy_id)
+    )
+    mapped = coverage.mapped_content
+    shares = []
+    for tactic in coverage.tactics:
+        actual = share(tactic.content_count, mapped)
+        deviation = actual - tactic.target_share if tactic.target_share is not None else None
+        shares.append(
+            TacticShare(
+                tactic_id=tactic.id,
+                content_count=tactic.content_count,
+                share=actual,
+                target_share=tactic.target_share,
+                deviation=deviation,
+            )
+        )
+    return StrategyDashboard(
+        live_content_count=coverage.live_content,
+        mapped_content_count=mapped,
+        unmapped_content_count=coverage.unmapped.count,
+        tactic_shares=shares,
+        tactic_kpi_matrix=[
+            TacticKpiCell(tactic_id=t.id, kpi_id=k.id, content_count=counted.matrix.get((t.id, k.id), 0))
+            for t in coverage.tactics
+            for k in coverage.kpis
+        ],
+        content_by_channel_and_status=[
+            ChannelStatusCount(channel_id=channel_id, status=status, count=n)
+            for (channel_id, status), n in sorted(
+                counted.channel_status.items(), key=lambda entry: (str(entry[0][0]), entry[0][1].value)
+            )
+        ],
+        top_content=[
+            KpiTopContent(
+                kpi_id=k.id,
+                items=[
+                    ContentContribution(item_id=c.item_id, value=c.value)
+                    for c in counted.top_content.get(k.id, [])
+                ],
+            )
+            for k in coverage.kpis
+        ],
+    )
