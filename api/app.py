@@ -1,4 +1,4 @@
-"""The Starlette application: GraphQL at /graphql, a health check at /health."""
+"""The Starlette application: GraphQL at /graphql, the written strategy as a file, a health check."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from api.documents import document_endpoint
 from domain.kpi.csv_import import FILE_MAX_BYTES
 from domain.persistence.database import Database
 from domain.scope import Scope
@@ -35,6 +36,11 @@ log = logging.getLogger(__name__)
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
 #: The largest multipart request accepted: the largest file plus room for the operation.
 MULTIPART_MAX_BYTES = FILE_MAX_BYTES + 1024 * 1024
+
+
+def scope_of(request: Request | WebSocket) -> Scope:
+    """The workspaces the caller may see and change (every workspace until callers authenticate)."""
+    return Scope.everything()
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -63,7 +69,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        return Context(db=self.db, scope=Scope.everything(), request_id=request_id[:64], demo=self.demo)
+        return Context(db=self.db, scope=scope_of(request), request_id=request_id[:64], demo=self.demo)
 
 
 async def purge_periodically(db: Database, every: float) -> None:
@@ -115,6 +121,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health, methods=["GET"]),
+            Route("/strategies/{strategy_id}/document.md", document_endpoint(db, scope_of), methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -9,6 +9,7 @@ from domain.channel.models import Platform
 from domain.content.models import ContentFormat, ContentStatus
 from domain.content.rules import ContentOnDelete
 from domain.kpi.models import Aggregation, Direction, KpiSource, MeasurementSource, Metric, Unit
+from domain.strategy.document import DocumentFormat
 from domain.strategy.models import StrategyStatus, TacticKind
 
 strawberry.enum(StrategyStatus, description="Where a strategy is in its life.")
@@ -36,3 +37,4 @@ strawberry.enum(MeasurementSource, description="Where a measurement came from.")
 strawberry.enum(
     KpiSource, description="Where a KPI's values come from: measurements, or its content's metrics."
 )
+strawberry.enum(DocumentFormat, description="The format the written strategy comes in.")

@@ -17,6 +17,7 @@ from domain.kpi.facts import kpi_facts
 from domain.kpi.progress import KpiFacts
 from domain.scope import Scope
 from domain.strategy import coverage as counting
+from domain.strategy.brief import Figures
 from domain.strategy.coverage import Coverage, Dashboard
 from domain.strategy.health import MIX_TOLERANCE, Finding, FindingCode, NodeRef, Severity, findings, share
 from schema.context import Info
@@ -86,6 +87,16 @@ async def load_dashboard(info: Info, strategy_id: uuid.UUID) -> Dashboard:
     found = await info.context.loaders.batch(_dashboard).load(strategy_id)
     assert found is not None
     return found
+
+
+async def figures(info: Info, strategy_id: uuid.UUID, as_of: dt.date) -> Figures:
+    """The strategy's SQL figures through the request's loaders, shared with health and dashboard."""
+    coverage, facts, counted = await asyncio.gather(
+        load_coverage(info, strategy_id),
+        load_kpi_facts(info, strategy_id, as_of),
+        load_dashboard(info, strategy_id),
+    )
+    return Figures(coverage=coverage, facts=facts, dashboard=counted)
 
 
 async def load_ref(info: Info, ref: NodeRef) -> Node | None:

@@ -11,6 +11,8 @@ import strawberry
 from sqlalchemy import Row
 
 from domain.kpi.models import kpi_tactic
+from domain.strategy.brief import brief
+from domain.strategy.document import DocumentFormat, render
 from domain.strategy.models import Strategy as StrategyRow
 from domain.strategy.models import StrategyStatus, TacticKind
 from domain.strategy.models import Tactic as TacticRow
@@ -132,6 +134,29 @@ class Strategy(Node):
         ] = None,
     ) -> StrategyHealth:
         return await report.health(info, self.db_id, as_of or today())
+
+    @strawberry.field(
+        description=(
+            "The written strategy, to hand to a colleague: purpose, tactics, audiences, channels and why, "
+            "KPIs with SMART verdict and progress, the content plan, open findings. Also served as a file "
+            "at GET /strategies/{id}/document.md."
+        )
+    )
+    async def document(
+        self,
+        info: Info,
+        format: DocumentFormat = DocumentFormat.MARKDOWN,
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(description="The day KPIs are judged on; default: today (UTC)."),
+        ] = None,
+    ) -> str:
+        day = as_of or today()
+        figures = await report.figures(info, self.db_id, day)
+        async with info.context.db.read() as connection:
+            found = await brief(connection, info.context.scope, self.db_id, day, figures)
+        assert found is not None, "a strategy the caller can see can be written down"
+        return render(found, format)
 
     @strawberry.field(
         description="Content per tactic vs. its target share, tactic × KPI, channel × status, top content."

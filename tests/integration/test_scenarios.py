@@ -151,6 +151,40 @@ async def test_scenario_has_the_shape_of_the_method(db: Database, gql: GraphQLCl
     assert all(c["contentItems"]["totalCount"] == 0 for c in unused)
 
 
+HEALTH = """
+query($id: ID!, $asOf: Date) {
+  workspace(id: $id) { strategies { nodes {
+    health(asOf: $asOf) { findings { code message nodes { ... on Tactic { name } ... on Kpi { name } } } }
+    document(asOf: $asOf)
+  } } }
+}
+"""
+
+
+@pytest.mark.parametrize("key", list(SCENARIOS))
+async def test_health_reports_the_planted_gaps_and_nothing_structural(
+    db: Database, gql: GraphQLClient, key: str
+) -> None:
+    scenario = SCENARIOS[key]
+    await load(db, scenario, TODAY)
+    workspace_id = ids.encode("Workspace", await _workspace_id(db, key))
+    data = await gql.data(HEALTH, id=workspace_id, asOf=TODAY.isoformat())
+    (strategy,) = data["workspace"]["strategies"]["nodes"]
+    found = Counter(f["code"] for f in strategy["health"]["findings"])
+    assert found["UNMAPPED_CONTENT"] == 1
+    assert found["KPI_WITHOUT_CONTENT"] >= 1
+    assert found["CONTENT_MIX_OFF"] >= 1
+    # Well-formed scenarios: the structure of the method holds.
+    structural = {"TACTIC_COUNT", "AUDIENCE_WITHOUT_CHANNEL", "CHANNEL_UNUSED"}
+    assert not structural & set(found), [f for f in strategy["health"]["findings"] if f["code"] in structural]
+    # A KPI may fall short of what its history suggests, but each is written down SMART.
+    for finding in strategy["health"]["findings"]:
+        if finding["code"] == "KPI_NOT_SMART":
+            assert "is not achievable:" in finding["message"], finding
+    assert "CONTENT_KPI_NOT_IN_TACTIC" not in found
+    assert scenario.purpose in strategy["document"]
+
+
 async def test_danish_scenario_is_written_and_served_in_danish(db: Database, gql: GraphQLClient) -> None:
     scenario = SCENARIOS["bakery-da"]
     assert scenario.language == "da"
