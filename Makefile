@@ -43,8 +43,9 @@ seed: install  ## Load every demo scenario (idempotent)
 scale: install  ## Scale data for benchmarks: make scale N=100000
 	$(BIN)/python -m seed scale --content $(or $(N),100000)
 
-bench: install  ## Measure server CPU per request for a page of 50 content items
+bench: install  ## Time a page of 50 content items, then the strategy report on N content items (N=100000)
 	$(BIN)/python -m tests.bench.content_page
+	$(BIN)/python -m tests.bench.strategy_report $(or $(N),100000)
 
 clean:
 	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache
