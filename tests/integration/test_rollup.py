@@ -295,3 +295,29 @@ async def test_two_transactions_recording_metrics_of_one_kpi_both_count(
         assert not second.done()  # it waits for the KPI, then rolls up what this one committed
     await second
     assert await rollup(gql, kpi) == {"2025-03-01": Decimal(15)}
+
+
+async def test_progress_of_a_kpi_from_content_reads_only_its_rollup(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    kpi = (
+        await create(
+            gql,
+            "createKpi",
+            "kpi",
+            {
+                "strategyId": graph["strategy"],
+                "name": "Reach of posts",
+                "metric": "REACH",
+                "baseline": "0",
+                "target": "1000",
+            },
+        )
+    )["id"]
+    await ok(gql, "createKpiMeasurement", {"kpiId": kpi, "observedOn": D3, "value": "999"})  # typed in before
+    await ok(gql, "updateKpi", {"id": kpi, "version": 1, "source": "CONTENT", "aggregation": "SUM"})
+    item = await content_item(gql, graph, "Post", tacticId=graph["tactics"][0], primaryKpiId=kpi)
+    await record_metrics(gql, graph["strategy"], [metric(item["id"], D1, "40"), metric(item["id"], D2, "60")])
+    query = """query($id: ID!) { node(id: $id) { ... on Kpi {
+      progress(asOf: "2025-03-03") { current lastObservedOn measurementCount } } } }"""
+    progress = (await gql.data(query, id=kpi))["node"]["progress"]
+    assert progress == {"current": "100.0000", "lastObservedOn": D2, "measurementCount": 2}
