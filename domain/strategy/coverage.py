@@ -53,15 +53,14 @@ misaligned AS (
     )
 ),
 unmapped AS (SELECT l.id, l.created_at FROM live l WHERE l.tactic_id IS NULL OR l.primary_kpi_id IS NULL)
-SELECT 'tactic' AS kind, t.id, t.name, count(l.id) AS n, 0::bigint AS m, t.target_share AS share,
+SELECT 'tactic' AS kind, t.id, t.name, coalesce(n.n, 0) AS n, 0::bigint AS m, t.target_share AS share,
        row_number() OVER (ORDER BY t.position, t.created_at, t.id) AS rank
-FROM tactic t JOIN s ON t.strategy_id = s.id LEFT JOIN live l ON l.tactic_id = t.id
-GROUP BY t.id
+FROM tactic t JOIN s ON t.strategy_id = s.id
+LEFT JOIN (SELECT l.tactic_id, count(*) AS n FROM live l GROUP BY l.tactic_id) n ON n.tactic_id = t.id
 UNION ALL
-SELECT 'kpi', k.id, k.name, count(sv.item_id), 0, NULL,
-       row_number() OVER (ORDER BY k.created_at, k.id)
-FROM kpi k JOIN s ON k.strategy_id = s.id LEFT JOIN served sv ON sv.kpi_id = k.id
-GROUP BY k.id
+SELECT 'kpi', k.id, k.name, coalesce(n.n, 0), 0, NULL, row_number() OVER (ORDER BY k.created_at, k.id)
+FROM kpi k JOIN s ON k.strategy_id = s.id
+LEFT JOIN (SELECT sv.kpi_id, count(*) AS n FROM served sv GROUP BY sv.kpi_id) n ON n.kpi_id = k.id
 UNION ALL
 SELECT 'audience', a.id, a.name, count(sca.strategy_channel_id), 0, NULL,
        row_number() OVER (ORDER BY a.created_at, a.id)
