@@ -32,7 +32,14 @@ strawberry.enum(Unit, description="The unit of a KPI's values.")
 strawberry.enum(
     Direction, description="Which way a KPI should move, or which side of its target it should stay."
 )
-strawberry.enum(Aggregation, description="How measurements over time combine into one value.")
+strawberry.enum(
+    Aggregation,
+    description=(
+        "How the metrics of a KPI's content combine into its value, for a KPI whose source is CONTENT: "
+        "SUM the running total since the KPI's start, AVERAGE the running mean, LATEST the day's total. "
+        "A recorded measurement is already the KPI's value as of its day."
+    ),
+)
 strawberry.enum(MeasurementSource, description="Where a measurement came from.")
 strawberry.enum(
     KpiSource, description="Where a KPI's values come from: measurements, or its content's metrics."

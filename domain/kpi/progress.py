@@ -6,11 +6,15 @@ no measurements itself. How it decides, for a KPI with target *T* and deadline *
 * **Value.** A measurement is the KPI's value as of its day. The current value is the
   latest measurement up to today (or up to the deadline, once it has passed). When one
   day has several measurements (e.g. typed in and imported), the last written counts.
-* **Start.** Progress is counted from the baseline, or from the first measurement when
-  there is no baseline, and the period runs from the KPI's start (else the strategy's
-  start, else the first measurement) to its deadline (else the strategy's end).
-* **Expected value today** = start + (T − start) × the share of the period that has passed.
-* **Pace ratio** = (current − start) / (expected − start): 1 is exactly on plan.
+* **Start.** Progress is counted from the baseline over the period from the KPI's start
+  (else the strategy's start) to its deadline (else the strategy's end). Without a
+  baseline it is counted from the first measurement, and the period from its day (or from
+  the start, if that is later).
+* **Plan.** The plan is a straight line from the start value to *T* over the period.
+  ``expected`` is the plan's value today.
+* **Pace ratio** = (current − start) / (the plan's value on the day of the latest
+  measurement − start): 1 is exactly on plan. Judging the latest measurement against the plan
+  on its own day keeps a KPI measured monthly from drifting behind between measurements.
 * **Forecast** = the least-squares line through every measurement up to today, read at the
   deadline (needs two days with a measurement).
 
@@ -20,7 +24,7 @@ Status for INCREASE and DECREASE (checked in this order):
 NO_DATA    no measurement yet
 ACHIEVED   the current value has reached the target (also before the deadline)
 MISSED     the deadline has passed without reaching the target
-ON_TRACK   pace ratio ≥ 0.9, or nothing was expected yet (the period has not begun)
+ON_TRACK   pace ratio ≥ 0.9, or nothing was expected yet by the latest measurement
 AT_RISK    pace ratio ≥ 0.7; also any KPI without a deadline that has not reached its target
 OFF_TRACK  pace ratio < 0.7
 ========== ==================================================================
@@ -133,16 +137,23 @@ class Progress:
 
 def progress(facts: KpiFacts) -> Progress:
     start_value = facts.baseline if facts.baseline is not None else facts.first_value
-    period_start = facts.starts_on or facts.first_observed_on
-    expected = _expected(facts, start_value, period_start)
-    pace = _pace(facts.last_value, start_value, expected)
+    period_start = facts.starts_on
+    if facts.baseline is None and facts.first_observed_on is not None:
+        period_start = max(period_start or facts.first_observed_on, facts.first_observed_on)
+    expected = _planned(facts, start_value, period_start, facts.as_of)
+    planned_then = (
+        _planned(facts, start_value, period_start, facts.last_observed_on)
+        if facts.last_observed_on is not None
+        else None
+    )
+    pace = _pace(facts.last_value, start_value, planned_then)
     forecast = (
         facts.trend.at(facts.deadline, facts.as_of)
         if facts.trend is not None and facts.deadline is not None
         else None
     )
     return Progress(
-        status=_status(facts, start_value, expected, pace, forecast),
+        status=_status(facts, start_value, planned_then, pace, forecast),
         current=facts.last_value,
         start_value=start_value,
         target=facts.target,
@@ -168,18 +179,21 @@ def reached(direction: Direction, value: Decimal, target: Decimal) -> bool:
     return value >= target if upward(direction) else value <= target
 
 
-def _elapsed(facts: KpiFacts, period_start: dt.date | None) -> Decimal | None:
-    """The share of the KPI's period that has passed, from 0 to 1; None without a period."""
+def _elapsed(facts: KpiFacts, period_start: dt.date | None, day: dt.date) -> Decimal | None:
+    """The share of the KPI's period passed on ``day``, from 0 to 1; None without a period."""
     if period_start is None or facts.deadline is None or facts.deadline <= period_start:
         return None
-    passed = (facts.as_of - period_start).days / Decimal((facts.deadline - period_start).days)
+    passed = (day - period_start).days / Decimal((facts.deadline - period_start).days)
     return min(max(passed, Decimal(0)), Decimal(1))
 
 
-def _expected(facts: KpiFacts, start_value: Decimal | None, period_start: dt.date | None) -> Decimal | None:
+def _planned(
+    facts: KpiFacts, start_value: Decimal | None, period_start: dt.date | None, day: dt.date
+) -> Decimal | None:
+    """The plan's value on ``day`` (for a KPI that keeps a line, the line itself)."""
     if keeps_a_line(facts.direction):
         return facts.target
-    elapsed = _elapsed(facts, period_start)
+    elapsed = _elapsed(facts, period_start, day)
     if start_value is None or elapsed is None:
         return None
     return _round(start_value + (facts.target - start_value) * elapsed)
@@ -194,7 +208,7 @@ def _pace(current: Decimal | None, start_value: Decimal | None, expected: Decima
 def _status(
     facts: KpiFacts,
     start_value: Decimal | None,
-    expected: Decimal | None,
+    planned: Decimal | None,
     pace: Decimal | None,
     forecast: Decimal | None,
 ) -> ProgressStatus:
@@ -215,9 +229,9 @@ def _status(
     if facts.deadline is None:
         return ProgressStatus.AT_RISK
     if pace is None:
-        if expected is None:
+        if planned is None:
             return ProgressStatus.AT_RISK  # no period to hold the pace against
-        # Nothing is expected yet (the period has not begun), unless the target is the start itself.
+        # Nothing was planned yet by the latest measurement, unless the target is the start itself.
         return ProgressStatus.OFF_TRACK if facts.target == start_value else ProgressStatus.ON_TRACK
     if pace >= ON_TRACK_PACE:
         return ProgressStatus.ON_TRACK

@@ -11,12 +11,14 @@ from decimal import Decimal
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain import values
 from domain.kpi import progress as rule
 from domain.kpi.facts import kpi_facts
 from domain.kpi.progress import KpiFacts, ProgressStatus
 from domain.kpi.smart import Smart, SmartLetter, SmartReasonCode
 from domain.scope import Scope
 from schema.context import Info
+from schema.errors import QueryError
 
 strawberry.enum(
     ProgressStatus,
@@ -37,8 +39,16 @@ strawberry.enum(SmartReasonCode, description="Why a KPI fails a letter of SMART.
 KpiKey = tuple[uuid.UUID, dt.date]
 
 
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+def judged_on(as_of: dt.date | None) -> dt.date:
+    """The day an ``asOf`` argument names (today, UTC, when it is null), within the dates accepted."""
+    if as_of is None:
+        return dt.datetime.now(dt.UTC).date()
+    if not values.EARLIEST_DATE <= as_of <= values.LATEST_DATE:
+        raise QueryError(
+            f"asOf must lie between {values.EARLIEST_DATE.isoformat()} and {values.LATEST_DATE.isoformat()}.",
+            "OUT_OF_RANGE",
+        )
+    return as_of
 
 
 async def facts_by_key(
@@ -56,7 +66,7 @@ async def facts_by_key(
 
 
 async def load_facts(info: Info, kpi_id: uuid.UUID, as_of: dt.date | None) -> KpiFacts:
-    facts = await info.context.loaders.batch(facts_by_key).load((kpi_id, as_of or today()))
+    facts = await info.context.loaders.batch(facts_by_key).load((kpi_id, judged_on(as_of)))
     assert facts is not None, "a KPI the caller can see has facts"
     return facts
 

@@ -167,7 +167,7 @@ class Kpi(Node):
         return await paginate(info, MEASUREMENTS_OF_KPI, self.db_id, first, after, last, before)
 
 
-@strawberry.type(description="One observed value of a KPI.")
+@strawberry.type(description="The KPI's value as of one day (followers that day, leads since the start …).")
 class KpiMeasurement(Node):
     db_id: strawberry.Private[uuid.UUID]
     kpi_id: strawberry.Private[uuid.UUID]

@@ -18,7 +18,7 @@ from domain.strategy.models import StrategyStatus, TacticKind
 from domain.strategy.models import Tactic as TacticRow
 from schema import enums, ids
 from schema.context import Info
-from schema.kpi.progress import today
+from schema.kpi.progress import judged_on
 from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
 from schema.relay import Node, load_by_id, register
@@ -133,7 +133,7 @@ class Strategy(Node):
             strawberry.argument(description="The day KPIs are judged on; default: today (UTC)."),
         ] = None,
     ) -> StrategyHealth:
-        return await report.health(info, self.db_id, as_of or today())
+        return await report.health(info, self.db_id, judged_on(as_of))
 
     @strawberry.field(
         description=(
@@ -151,7 +151,7 @@ class Strategy(Node):
             strawberry.argument(description="The day KPIs are judged on; default: today (UTC)."),
         ] = None,
     ) -> str:
-        day = as_of or today()
+        day = judged_on(as_of)
         figures = await report.figures(info, self.db_id, day)
         async with info.context.db.read() as connection:
             found = await brief(connection, info.context.scope, self.db_id, day, figures)

@@ -230,3 +230,18 @@ async def test_progress_and_smart_cost_the_same_statements_for_2_or_12_kpis(
 
     small, large = await statements(2), await statements(12)
     assert small == large == 4  # strategy, its KPIs, their facts (one per day asked), and none per KPI
+
+
+async def test_a_day_outside_the_accepted_dates_is_a_clear_error(gql: GraphQLClient) -> None:
+    graph = await _strategy(gql)
+    kpi = await _kpi(gql, graph)
+    await _measure(gql, kpi, ("2030-03-01", "120"))
+    for field in (
+        'node(id: $id) { ... on Kpi { progress(asOf: "9999-12-31") { status } } }',
+        'node(id: $id) { ... on Kpi { smart(asOf: "1000-01-01") { met } } }',
+    ):
+        body = await gql.post(f"query($id: ID!) {{ {field} }}", id=kpi)
+        assert body["errors"][0]["extensions"]["code"] == "OUT_OF_RANGE", body
+    for field in ('health(asOf: "9999-12-31") { asOf }', 'document(asOf: "9999-12-31")'):
+        body = await gql.post(f"query($id: ID!) {{ strategy(id: $id) {{ {field} }} }}", id=graph["strategy"])
+        assert body["errors"][0]["extensions"]["code"] == "OUT_OF_RANGE", body

@@ -168,6 +168,35 @@ def test_forecast_needs_a_trend_and_a_deadline() -> None:
     assert progress(facts(UP, current="150")).forecast is None
 
 
+def test_the_pace_judges_the_latest_measurement_against_the_plan_on_its_own_day() -> None:
+    # Measured on the 1st, exactly on plan then; by the end of the month the plan is further on.
+    on_the_1st = START + dt.timedelta(days=90)  # plan: 125
+    month_end = on_the_1st + dt.timedelta(days=29)
+    stale = replace(facts(UP, current="125"), as_of=month_end, last_observed_on=on_the_1st)
+    result = progress(stale)
+    assert (result.pace_ratio, result.status) == (D("1.0000"), S.ON_TRACK)
+    assert result.expected == D("133.0556")  # the plan today, shown as is
+
+
+def test_without_baseline_the_period_starts_at_the_first_measurement() -> None:
+    first_day = START + dt.timedelta(days=60)
+    one_point = replace(
+        facts(UP, baseline=None, current="100"),
+        as_of=first_day,
+        first_observed_on=first_day,
+        last_observed_on=first_day,
+    )
+    result = progress(one_point)
+    assert (result.start_value, result.expected, result.status) == (D("100"), D("100.0000"), S.ON_TRACK)
+    later = replace(
+        one_point,
+        as_of=first_day + dt.timedelta(days=150),
+        last_observed_on=first_day + dt.timedelta(days=150),
+        last_value=D("150"),
+    )
+    assert progress(later).pace_ratio == D("1.0000")  # halfway from the first measurement to the deadline
+
+
 def test_expected_value_is_the_target_once_the_period_is_over() -> None:
     assert progress(facts(UP, current="150", as_of=AFTER)).expected == D("200.0000")
 
@@ -184,17 +213,20 @@ def kpi_facts(draw: st.DrawFn) -> KpiFacts:
     direction = draw(directions)
     current = draw(values)
     slope = draw(st.floats(min_value=-5, max_value=5, allow_nan=False))
+    as_of = START + dt.timedelta(days=draw(days))
+    last = as_of - dt.timedelta(days=draw(st.integers(min_value=0, max_value=120)))
+    first = last - dt.timedelta(days=draw(st.integers(min_value=0, max_value=200)))
     return KpiFacts(
         direction=direction,
         baseline=draw(st.none() | values),
         target=draw(values),
-        starts_on=START,
+        starts_on=draw(st.none() | st.just(START)),
         deadline=draw(st.none() | st.just(DEADLINE)),
-        as_of=START + dt.timedelta(days=draw(days)),
+        as_of=as_of,
         measurement_count=draw(st.integers(min_value=1, max_value=20)),
-        first_observed_on=START,
+        first_observed_on=first,
         first_value=draw(values),
-        last_observed_on=START,
+        last_observed_on=last,
         last_value=current,
         trend=draw(st.none() | st.just(Trend(slope=slope, level=float(current)))),
     )
