@@ -21,7 +21,7 @@ from domain.scope import Scope
 _FACTS = text(
     """
 SELECT k.id, k.direction, k.baseline, k.target, k.metric, k.unit,
-       k.description <> '' AS described,
+       k.description,
        k.starts_on AS own_starts_on, k.deadline AS own_deadline,
        s.starts_on AS strategy_starts_on, s.ends_on AS strategy_ends_on,
        k.channel_id IS NOT NULL AS has_channel,
@@ -97,7 +97,7 @@ def _facts(row: Any, as_of: dt.date) -> KpiFacts:
         definition=KpiDefinition(
             metric=Metric(row.metric),
             unit=Unit(row.unit),
-            described=row.described,
+            description=row.description,
             own_starts_on=row.own_starts_on,
             own_deadline=row.own_deadline,
             strategy_starts_on=row.strategy_starts_on,

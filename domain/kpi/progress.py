@@ -111,7 +111,7 @@ class KpiDefinition:
 
     metric: Metric
     unit: Unit
-    described: bool
+    description: str
     own_starts_on: dt.date | None
     own_deadline: dt.date | None
     strategy_starts_on: dt.date | None

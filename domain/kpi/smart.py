@@ -1,7 +1,8 @@
 """Is a KPI SMART? One verdict per letter, each with the reasons it fails.
 
 ==========  =====================================================================
-specific    says what is counted (a CUSTOM metric needs a description), for whom or
+specific    is written out (its description is no longer a template prompt), says what is
+            counted (a CUSTOM metric needs a description), for whom or
             where (an audience or a channel), and a change in the KPI's direction
             (an INCREASE target above the baseline, a DECREASE target below it)
 measurable  has a baseline to measure from; a percentage target lies within 0–100
@@ -23,6 +24,7 @@ from typing import Final
 
 from domain.kpi.models import Direction, Metric, Unit
 from domain.kpi.progress import KpiFacts, keeps_a_line, upward
+from domain.prompts import is_open_prompt
 
 #: The trend must reach at least this share of the change still needed by the deadline.
 HISTORY_SHARE: Final = Decimal(1) / 3
@@ -39,6 +41,7 @@ class SmartLetter(enum.Enum):
 
 
 class SmartReasonCode(enum.Enum):
+    OPEN_PROMPT = "OPEN_PROMPT"
     CUSTOM_METRIC_UNDESCRIBED = "CUSTOM_METRIC_UNDESCRIBED"
     NO_AUDIENCE_OR_CHANNEL = "NO_AUDIENCE_OR_CHANNEL"
     TARGET_NOT_BEYOND_BASELINE = "TARGET_NOT_BEYOND_BASELINE"
@@ -99,7 +102,14 @@ def _specific(facts: KpiFacts) -> list[SmartReason]:
     definition = facts.definition
     assert definition is not None
     reasons = []
-    if definition.metric is Metric.CUSTOM and not definition.described:
+    if is_open_prompt(definition.description):
+        reasons.append(
+            SmartReason(
+                SmartReasonCode.OPEN_PROMPT,
+                "Its description is still the template's prompt: say what is measured, from where to where.",
+            )
+        )
+    if definition.metric is Metric.CUSTOM and not definition.description.strip():
         reasons.append(
             SmartReason(
                 SmartReasonCode.CUSTOM_METRIC_UNDESCRIBED,

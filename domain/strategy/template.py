@@ -31,6 +31,7 @@ from domain.audience.services import AudienceChanges, create_audience
 from domain.errors import ErrorCode, Problems
 from domain.kpi.models import Aggregation, Direction, Metric, Unit
 from domain.kpi.services import KpiChanges, create_kpi
+from domain.prompts import FILL_IN_DA, FILL_IN_EN, PROMPT_MARKERS
 from domain.scope import Scope
 from domain.strategy.models import Strategy, StrategyStatus, TacticKind
 from domain.strategy.services import (
@@ -41,21 +42,8 @@ from domain.strategy.services import (
     create_tactic,
 )
 
-#: What every open prompt in an English template starts with.
-FILL_IN_EN: Final = "TO FILL IN:"
-#: What every open prompt in a Danish template starts with.
-FILL_IN_DA: Final = "UDFYLDES:"
-#: The prompt marker of each template language (ISO 639-1).
-PROMPT_MARKERS: Final[Mapping[str, str]] = {"en": FILL_IN_EN, "da": FILL_IN_DA}
-
 #: The target a template gives its KPIs: a placeholder the user must replace.
 PLACEHOLDER_TARGET: Final = Decimal(0)
-
-
-def is_open_prompt(text: str) -> bool:
-    """Whether ``text`` is still a template prompt the user has to fill in."""
-    stripped = text.lstrip()
-    return any(stripped.startswith(marker) for marker in PROMPT_MARKERS.values())
 
 
 class TemplateKey(enum.Enum):

@@ -10,15 +10,9 @@ from sqlalchemy import func, select, text
 
 from domain.errors import DomainError, ErrorCode
 from domain.persistence.database import Database
+from domain.prompts import FILL_IN_DA, FILL_IN_EN, is_open_prompt
 from domain.scope import Scope
-from domain.strategy.template import (
-    FILL_IN_DA,
-    FILL_IN_EN,
-    TEMPLATES,
-    TemplateKey,
-    create_strategy_from_template,
-    is_open_prompt,
-)
+from domain.strategy.template import TEMPLATES, TemplateKey, create_strategy_from_template
 from schema import ids
 from tests.api.builders import codes, global_id
 from tests.api.helpers import ERRORS, create_workspace
@@ -38,6 +32,7 @@ mutation($input: CreateStrategyFromTemplateInput!) {{
       kpis {{
         id name description metric unit baseline target direction startsOn deadline
         channel {{ id }} tactics {{ id }} audiences {{ id }}
+        smart {{ met specific {{ reasons {{ code }} }} measurable {{ reasons {{ code }} }} }}
       }}
     }}
     {ERRORS}
@@ -145,7 +140,10 @@ async def test_a_template_makes_a_draft_strategy_with_every_step_to_fill_in(
     for kpi in kpis:
         assert kpi["description"].startswith(marker)
         assert "Baseline" in kpi["description"]
-        assert "0" in kpi["description"]
+        # The SMART check keeps pointing at what is still to fill in.
+        assert kpi["smart"]["met"] is False
+        assert {"code": "OPEN_PROMPT"} in kpi["smart"]["specific"]["reasons"]
+        assert kpi["smart"]["measurable"]["reasons"] == [{"code": "NO_BASELINE"}]
         assert kpi["baseline"] is None
         assert Decimal(kpi["target"]) == 0
         assert (kpi["startsOn"], kpi["deadline"]) == ("2026-01-01", "2026-12-31")

@@ -20,7 +20,7 @@ START, END = dt.date(2030, 1, 1), dt.date(2030, 12, 31)
 DEFINITION = KpiDefinition(
     metric=Metric.FOLLOWERS,
     unit=Unit.COUNT,
-    described=True,
+    description="Followers of the company page.",
     own_starts_on=START,
     own_deadline=END,
     strategy_starts_on=START,
@@ -53,9 +53,15 @@ def planted(kpi: dict[str, Any] | None = None, **definition: Any) -> KpiFacts:
 CASES = [
     (
         "custom metric, no description",
-        planted(metric=Metric.CUSTOM, described=False),
+        planted(metric=Metric.CUSTOM, description=" "),
         L.SPECIFIC,
         R.CUSTOM_METRIC_UNDESCRIBED,
+    ),
+    (
+        "description still a template prompt",
+        planted(description="TO FILL IN: baseline, target, deadline"),
+        L.SPECIFIC,
+        R.OPEN_PROMPT,
     ),
     ("no audience, no channel", planted(audience_count=0), L.SPECIFIC, R.NO_AUDIENCE_OR_CHANNEL),
     (
