@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import ARRAY, Date, Uuid, bindparam, text
@@ -20,7 +20,7 @@ from domain.scope import Scope
 #: deadline only measurements up to the deadline count.
 _FACTS = text(
     """
-SELECT k.id, k.direction, k.baseline, k.target, k.metric, k.unit,
+SELECT k.id, k.strategy_id, k.direction, k.baseline, k.target, k.metric, k.unit,
        k.description,
        k.starts_on AS own_starts_on, k.deadline AS own_deadline,
        s.starts_on AS strategy_starts_on, s.ends_on AS strategy_ends_on,
@@ -47,37 +47,52 @@ LEFT JOIN LATERAL (
         ORDER BY m.observed_on, m.updated_at DESC, m.id DESC
     ) d
 ) h ON true
-WHERE (k.id = ANY(:ids) OR k.strategy_id = :strategy) AND (:everywhere OR k.workspace_id = ANY(:workspaces))
+WHERE (k.id = ANY(:ids) OR k.strategy_id = ANY(:strategies))
+  AND (:everywhere OR k.workspace_id = ANY(:workspaces))
 """
 ).bindparams(
     bindparam("ids", type_=ARRAY(Uuid)),
-    bindparam("strategy", type_=Uuid),
+    bindparam("strategies", type_=ARRAY(Uuid)),
     bindparam("workspaces", type_=ARRAY(Uuid)),
     bindparam("as_of", type_=Date),
 )
 
 
 async def kpi_facts(
+    connection: AsyncConnection, scope: Scope, as_of: dt.date, kpi_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, KpiFacts]:
+    """As of ``as_of``, the facts of each KPI in ``kpi_ids`` that the caller can see."""
+    return {row.id: _facts(row, as_of) for row in await _rows(connection, scope, as_of, kpi_ids, ())}
+
+
+async def strategy_kpi_facts(
+    connection: AsyncConnection, scope: Scope, as_of: dt.date, strategy_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, dict[uuid.UUID, KpiFacts]]:
+    """As of ``as_of``, the facts of every KPI of each strategy, by strategy and KPI."""
+    found: dict[uuid.UUID, dict[uuid.UUID, KpiFacts]] = {strategy_id: {} for strategy_id in strategy_ids}
+    for row in await _rows(connection, scope, as_of, (), strategy_ids):
+        found[row.strategy_id][row.id] = _facts(row, as_of)
+    return found
+
+
+async def _rows(
     connection: AsyncConnection,
     scope: Scope,
     as_of: dt.date,
-    *,
-    kpi_ids: Sequence[uuid.UUID] = (),
-    strategy_id: uuid.UUID | None = None,
-) -> dict[uuid.UUID, KpiFacts]:
-    """As of ``as_of``, the facts of each KPI in ``kpi_ids`` and of every KPI of ``strategy_id``
-    that the scope lets the caller see."""
+    kpi_ids: Collection[uuid.UUID],
+    strategy_ids: Collection[uuid.UUID],
+) -> list[Any]:
     result = await connection.execute(
         _FACTS,
         {
-            "ids": list(kpi_ids),
-            "strategy": strategy_id,
+            "ids": sorted(set(kpi_ids)),
+            "strategies": sorted(set(strategy_ids)),
             "everywhere": scope.workspace_ids is None,
             "workspaces": list(scope.workspace_ids or ()),
             "as_of": as_of,
         },
     )
-    return {row.id: _facts(row, as_of) for row in result}
+    return list(result)
 
 
 def _facts(row: Any, as_of: dt.date) -> KpiFacts:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.audience.models import Audience
 from domain.channel.models import Channel, StrategyChannel, strategy_channel_audience
-from domain.kpi.facts import kpi_facts
+from domain.kpi.facts import strategy_kpi_facts
 from domain.kpi.models import Kpi, kpi_audience, kpi_tactic
 from domain.kpi.progress import KpiFacts
 from domain.scope import Scope
@@ -76,12 +76,10 @@ async def brief(
     if strategy_row is None:
         return None
     if figures is None:
-        covered = await coverage(connection, scope, strategy_id)
-        assert covered is not None
         figures = Figures(
-            coverage=covered,
-            facts=await kpi_facts(connection, scope, as_of, strategy_id=strategy_id),
-            dashboard=await dashboard(connection, scope, strategy_id),
+            coverage=(await coverage(connection, scope, [strategy_id]))[strategy_id],
+            facts=(await strategy_kpi_facts(connection, scope, as_of, [strategy_id]))[strategy_id],
+            dashboard=(await dashboard(connection, scope, [strategy_id]))[strategy_id],
         )
     tactics = await _parts(connection, Tactic.__table__, strategy_id, "position", "created_at")
     audiences = await _parts(connection, Audience.__table__, strategy_id, "created_at")
@@ -118,7 +116,8 @@ async def brief(
             strategy_id,
             audience_names,
         ),
-        kpis=kpis,
+        # A KPI created after the figures were read has none yet: it waits for the next document.
+        kpis=[kpi for kpi in kpis if kpi.id in figures.facts],
         kpi_tactics=await _links(connection, kpi_tactic, "kpi_id", "tactic_id", strategy_id, tactic_names),
         kpi_audiences=await _links(
             connection, kpi_audience, "kpi_id", "audience_id", strategy_id, audience_names

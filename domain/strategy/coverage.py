@@ -1,6 +1,7 @@
 """How content covers a strategy, and the figures a dashboard draws, counted by PostgreSQL.
 
-Each function is one statement whatever the size of the content plan: no content row is
+Each function is one statement for any number of strategies, whatever the size of their
+content plans: no content row is
 loaded into Python, only counts per tactic, KPI, audience and channel, and at most
 :data:`SAMPLE` ids of the items a finding is about. Archived content counts nowhere,
 except in the content per channel and status.
@@ -9,6 +10,8 @@ except in the content per channel and status.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
@@ -26,93 +29,118 @@ TOP: Final = 3
 
 _SCOPE = "(:everywhere OR s.workspace_id = ANY(:workspaces))"
 
-#: The strategy in scope, its live (not archived) content, and every (item, KPI) it serves.
-#: The link table holds every KPI an item serves, its primary KPI included (the content
-#: services keep it so), so ``served`` needs no union with ``primary_kpi_id``.
+#: The strategies asked for that are in scope, their live (not archived) content, and every
+#: (item, KPI) it serves. The link table holds every KPI an item serves, its primary KPI
+#: included (the content services keep it so), so ``served`` needs no union with
+#: ``primary_kpi_id``.
 _LIVE = f"""
-WITH s AS (SELECT s.id FROM strategy s WHERE s.id = :strategy AND {_SCOPE}),
+WITH s AS (SELECT s.id FROM strategy s WHERE s.id = ANY(:strategies) AND {_SCOPE}),
 live AS (
-    SELECT c.id, c.tactic_id, c.primary_kpi_id, c.channel_id, c.created_at
+    SELECT c.id, c.strategy_id, c.tactic_id, c.primary_kpi_id, c.channel_id, c.created_at
     FROM content_item c JOIN s ON c.strategy_id = s.id
-    WHERE c.strategy_id = :strategy AND c.status <> 'ARCHIVED'
+    WHERE c.strategy_id = ANY(:strategies) AND c.status <> 'ARCHIVED'
 ),
 served AS (
-    SELECT l.id AS item_id, l.tactic_id, ck.kpi_id
+    SELECT l.id AS item_id, l.strategy_id, l.tactic_id, ck.kpi_id
     FROM content_item_kpi ck JOIN live l ON l.id = ck.content_item_id
-    WHERE ck.strategy_id = :strategy
+    WHERE ck.strategy_id = ANY(:strategies)
 )
 """
 
+#: One row per part (kind, strategy, id, name, count n, second count m, share, rank in its
+#: strategy), per strategy's totals, and the sampled items of the content findings.
 _COVERAGE = text(
     _LIVE
     + """,
 misaligned AS (
-    SELECT DISTINCT sv.item_id FROM served sv
+    SELECT DISTINCT sv.strategy_id, sv.item_id FROM served sv
     WHERE sv.tactic_id IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM kpi_tactic kt WHERE kt.kpi_id = sv.kpi_id AND kt.tactic_id = sv.tactic_id
     )
 ),
-unmapped AS (SELECT l.id, l.created_at FROM live l WHERE l.tactic_id IS NULL OR l.primary_kpi_id IS NULL)
-SELECT 'tactic' AS kind, t.id, t.name, coalesce(n.n, 0) AS n, 0::bigint AS m, t.target_share AS share,
-       row_number() OVER (ORDER BY t.position, t.created_at, t.id) AS rank
+unmapped AS (
+    SELECT l.strategy_id, l.id, l.created_at FROM live l WHERE l.tactic_id IS NULL OR l.primary_kpi_id IS NULL
+),
+totals AS (
+    SELECT s.id AS sid,
+           (SELECT count(*) FROM live l WHERE l.strategy_id = s.id) AS live,
+           (SELECT count(*) FROM unmapped u WHERE u.strategy_id = s.id) AS unmapped,
+           (SELECT count(*) FROM misaligned m WHERE m.strategy_id = s.id) AS misaligned
+    FROM s
+)
+SELECT 'tactic' AS kind, t.strategy_id AS sid, t.id, t.name, coalesce(n.n, 0) AS n, 0::bigint AS m,
+       t.target_share AS share,
+       row_number() OVER (PARTITION BY t.strategy_id ORDER BY t.position, t.created_at, t.id) AS rank
 FROM tactic t JOIN s ON t.strategy_id = s.id
 LEFT JOIN (SELECT l.tactic_id, count(*) AS n FROM live l GROUP BY l.tactic_id) n ON n.tactic_id = t.id
 UNION ALL
-SELECT 'kpi', k.id, k.name, coalesce(n.n, 0), 0, NULL, row_number() OVER (ORDER BY k.created_at, k.id)
+SELECT 'kpi', k.strategy_id, k.id, k.name, coalesce(n.n, 0), 0, NULL,
+       row_number() OVER (PARTITION BY k.strategy_id ORDER BY k.created_at, k.id)
 FROM kpi k JOIN s ON k.strategy_id = s.id
 LEFT JOIN (SELECT sv.kpi_id, count(*) AS n FROM served sv GROUP BY sv.kpi_id) n ON n.kpi_id = k.id
 UNION ALL
-SELECT 'audience', a.id, a.name, count(sca.strategy_channel_id), 0, NULL,
-       row_number() OVER (ORDER BY a.created_at, a.id)
+SELECT 'audience', a.strategy_id, a.id, a.name, count(sca.strategy_channel_id), 0, NULL,
+       row_number() OVER (PARTITION BY a.strategy_id ORDER BY a.created_at, a.id)
 FROM audience a JOIN s ON a.strategy_id = s.id
 LEFT JOIN strategy_channel_audience sca ON sca.audience_id = a.id
 GROUP BY a.id
 UNION ALL
-SELECT 'channel', sc.id, ch.name,
+SELECT 'channel', sc.strategy_id, sc.id, ch.name,
        (SELECT count(*) FROM strategy_channel_audience sca WHERE sca.strategy_channel_id = sc.id),
-       coalesce(used.n, 0), NULL, row_number() OVER (ORDER BY sc.created_at, sc.id)
+       coalesce(used.n, 0), NULL,
+       row_number() OVER (PARTITION BY sc.strategy_id ORDER BY sc.created_at, sc.id)
 FROM strategy_channel sc JOIN s ON sc.strategy_id = s.id JOIN channel ch ON ch.id = sc.channel_id
-LEFT JOIN (SELECT l.channel_id, count(*) AS n FROM live l GROUP BY l.channel_id) used
-       ON used.channel_id = sc.channel_id
+LEFT JOIN (
+    SELECT l.strategy_id, l.channel_id, count(*) AS n FROM live l GROUP BY l.strategy_id, l.channel_id
+) used
+       ON used.strategy_id = sc.strategy_id AND used.channel_id = sc.channel_id
 UNION ALL
-SELECT 'live', s.id, NULL, (SELECT count(*) FROM live), 0, NULL, 0 FROM s
+SELECT 'live', t.sid, NULL, NULL, t.live, 0, NULL, 0 FROM totals t
 UNION ALL
-SELECT 'unmapped', NULL, NULL, (SELECT count(*) FROM unmapped), 0, NULL, 0
+SELECT 'unmapped', t.sid, NULL, NULL, t.unmapped, 0, NULL, 0 FROM totals t
 UNION ALL
-(SELECT 'unmapped_item', u.id, NULL, 0, 0, NULL, 0 FROM unmapped u ORDER BY u.created_at, u.id LIMIT :sample)
+SELECT 'misaligned', t.sid, NULL, NULL, t.misaligned, 0, NULL, 0 FROM totals t
 UNION ALL
-SELECT 'misaligned', NULL, NULL, (SELECT count(*) FROM misaligned), 0, NULL, 0
+SELECT 'unmapped_item', u.strategy_id, u.id, NULL, 0, 0, NULL, u.rank
+FROM (SELECT u.*, row_number() OVER (PARTITION BY u.strategy_id ORDER BY u.created_at, u.id) AS rank
+      FROM unmapped u) u
+WHERE u.rank <= :sample
 UNION ALL
-(SELECT 'misaligned_item', l.id, NULL, 0, 0, NULL, 0 FROM misaligned m JOIN live l ON l.id = m.item_id
- ORDER BY l.created_at, l.id LIMIT :sample)
+SELECT 'misaligned_item', l.strategy_id, l.id, NULL, 0, 0, NULL, l.rank
+FROM (SELECT l.strategy_id, l.id,
+             row_number() OVER (PARTITION BY l.strategy_id ORDER BY l.created_at, l.id) AS rank
+      FROM misaligned m JOIN live l ON l.id = m.item_id) l
+WHERE l.rank <= :sample
 """
-).bindparams(bindparam("strategy", type_=Uuid), bindparam("workspaces", type_=ARRAY(Uuid)))
+).bindparams(bindparam("strategies", type_=ARRAY(Uuid)), bindparam("workspaces", type_=ARRAY(Uuid)))
 
+#: Rows (kind, strategy, a, b, status, n, value): tactic x KPI cells, channel x status counts,
+#: and each KPI's top contributors.
 _DASHBOARD = text(
     _LIVE
     + """,
 contribution AS (
-    SELECT sv.kpi_id, sv.item_id, sum(cm.value) AS value
+    SELECT sv.strategy_id, sv.kpi_id, sv.item_id, sum(cm.value) AS value
     FROM served sv
     JOIN kpi k ON k.id = sv.kpi_id
     JOIN content_metric cm ON cm.content_item_id = sv.item_id AND cm.metric = k.metric
-    GROUP BY sv.kpi_id, sv.item_id
+    GROUP BY sv.strategy_id, sv.kpi_id, sv.item_id
 ),
 ranked AS (
     SELECT c.*, row_number() OVER (PARTITION BY c.kpi_id ORDER BY c.value DESC, c.item_id) AS place
     FROM contribution c
 )
-SELECT 'cell' AS kind, sv.tactic_id AS a, sv.kpi_id AS b, NULL AS status, count(*) AS n,
-       NULL::numeric AS value
-FROM served sv WHERE sv.tactic_id IS NOT NULL GROUP BY sv.tactic_id, sv.kpi_id
+SELECT 'cell' AS kind, sv.strategy_id AS sid, sv.tactic_id AS a, sv.kpi_id AS b, NULL AS status,
+       count(*) AS n, NULL::numeric AS value
+FROM served sv WHERE sv.tactic_id IS NOT NULL GROUP BY sv.strategy_id, sv.tactic_id, sv.kpi_id
 UNION ALL
-SELECT 'channel', c.channel_id, NULL, c.status::text, count(*), NULL
-FROM content_item c JOIN s ON c.strategy_id = s.id WHERE c.strategy_id = :strategy
-GROUP BY c.channel_id, c.status
+SELECT 'channel', c.strategy_id, c.channel_id, NULL, c.status::text, count(*), NULL
+FROM content_item c JOIN s ON c.strategy_id = s.id WHERE c.strategy_id = ANY(:strategies)
+GROUP BY c.strategy_id, c.channel_id, c.status
 UNION ALL
-SELECT 'top', r.kpi_id, r.item_id, NULL, r.place, r.value FROM ranked r WHERE r.place <= :top
+SELECT 'top', r.strategy_id, r.kpi_id, r.item_id, NULL, r.place, r.value FROM ranked r WHERE r.place <= :top
 """
-).bindparams(bindparam("strategy", type_=Uuid), bindparam("workspaces", type_=ARRAY(Uuid)))
+).bindparams(bindparam("strategies", type_=ARRAY(Uuid)), bindparam("workspaces", type_=ARRAY(Uuid)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +190,14 @@ class Coverage:
     misaligned: ItemSample
 
     @property
-    def mapped_content(self) -> int:
+    def with_tactic(self) -> int:
+        """Live content that plays into a tactic (what tactic shares are counted against)."""
         return sum(tactic.content_count for tactic in self.tactics)
+
+    @property
+    def mapped(self) -> int:
+        """Live content with a tactic and a primary KPI."""
+        return self.live_content - self.unmapped.count
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +217,9 @@ class Dashboard:
     top_content: dict[uuid.UUID, list[Contribution]]
 
 
-def _params(scope: Scope, strategy_id: uuid.UUID) -> dict[str, Any]:
+def _params(scope: Scope, strategy_ids: Collection[uuid.UUID]) -> dict[str, Any]:
     return {
-        "strategy": strategy_id,
+        "strategies": sorted(set(strategy_ids)),
         "everywhere": scope.workspace_ids is None,
         "workspaces": list(scope.workspace_ids or ()),
         "sample": SAMPLE,
@@ -193,52 +227,56 @@ def _params(scope: Scope, strategy_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-async def coverage(connection: AsyncConnection, scope: Scope, strategy_id: uuid.UUID) -> Coverage | None:
-    """The coverage of a strategy in scope; None when the caller cannot see it."""
-    rows = (await connection.execute(_COVERAGE, _params(scope, strategy_id))).all()
-    by_kind: dict[str, list[Any]] = {}
-    for row in rows:
-        by_kind.setdefault(row.kind, []).append(row)
-    if not by_kind.get("live"):
-        return None
+async def coverage(
+    connection: AsyncConnection, scope: Scope, strategy_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Coverage]:
+    """The coverage of each strategy asked for that the caller can see (one statement for all)."""
+    rows: dict[uuid.UUID, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for row in await connection.execute(_COVERAGE, _params(scope, strategy_ids)):
+        rows[row.sid][row.kind].append(row)
+    return {strategy_id: _coverage(by_kind) for strategy_id, by_kind in rows.items()}
+
+
+def _coverage(by_kind: dict[str, list[Any]]) -> Coverage:
     return Coverage(
         tactics=[TacticCoverage(row.id, row.name, row.n, row.share) for row in _ranked(by_kind, "tactic")],
         kpis=[PartCount(row.id, row.name, row.n) for row in _ranked(by_kind, "kpi")],
         audiences=[PartCount(row.id, row.name, row.n) for row in _ranked(by_kind, "audience")],
         channels=[ChannelCoverage(row.id, row.name, row.n, row.m) for row in _ranked(by_kind, "channel")],
-        live_content=_single(by_kind, "live"),
+        live_content=_total(by_kind, "live"),
         unmapped=_sample(by_kind, "unmapped"),
         misaligned=_sample(by_kind, "misaligned"),
     )
 
 
-def _ranked(by_kind: dict[str, list[Any]], kind: str) -> list[Any]:
-    return sorted(by_kind.get(kind, []), key=lambda row: (row.rank, str(row.id)))
-
-
-def _single(by_kind: dict[str, list[Any]], kind: str) -> int:
+def _total(by_kind: dict[str, list[Any]], kind: str) -> int:
     (row,) = by_kind[kind]
     count: int = row.n
     return count
 
 
 def _sample(by_kind: dict[str, list[Any]], kind: str) -> ItemSample:
-    return ItemSample(_single(by_kind, kind), [row.id for row in by_kind.get(f"{kind}_item", [])])
+    return ItemSample(_total(by_kind, kind), [row.id for row in _ranked(by_kind, f"{kind}_item")])
 
 
-async def dashboard(connection: AsyncConnection, scope: Scope, strategy_id: uuid.UUID) -> Dashboard:
-    """The figures a dashboard draws for a strategy (empty for one the caller cannot see)."""
-    matrix: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
-    channel_status: dict[tuple[uuid.UUID | None, ContentStatus], int] = {}
-    top: dict[uuid.UUID, list[Contribution]] = {}
-    places: list[tuple[int, uuid.UUID, Contribution]] = []
-    for row in await connection.execute(_DASHBOARD, _params(scope, strategy_id)):
+def _ranked(by_kind: dict[str, list[Any]], kind: str) -> list[Any]:
+    return sorted(by_kind.get(kind, []), key=lambda row: row.rank)
+
+
+async def dashboard(
+    connection: AsyncConnection, scope: Scope, strategy_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Dashboard]:
+    """The figures a dashboard draws for each strategy asked for (empty for one out of scope)."""
+    found = {strategy_id: Dashboard({}, {}, {}) for strategy_id in strategy_ids}
+    places: list[tuple[int, uuid.UUID, uuid.UUID, Contribution]] = []
+    for row in await connection.execute(_DASHBOARD, _params(scope, strategy_ids)):
+        board = found[row.sid]
         if row.kind == "cell":
-            matrix[(row.a, row.b)] = row.n
+            board.matrix[(row.a, row.b)] = row.n
         elif row.kind == "channel":
-            channel_status[(row.a, ContentStatus(row.status))] = row.n
+            board.channel_status[(row.a, ContentStatus(row.status))] = row.n
         else:
-            places.append((row.n, row.a, Contribution(row.b, row.value)))
-    for _, kpi_id, contribution in sorted(places, key=lambda place: place[0]):
-        top.setdefault(kpi_id, []).append(contribution)
-    return Dashboard(matrix, channel_status, top)
+            places.append((row.n, row.sid, row.a, Contribution(row.b, row.value)))
+    for _, strategy_id, kpi_id, contribution in sorted(places, key=lambda place: place[0]):
+        found[strategy_id].top_content.setdefault(kpi_id, []).append(contribution)
+    return found

@@ -87,8 +87,13 @@ def _day(value: dt.date | None) -> str:
     return value.isoformat() if value is not None else "—"
 
 
+def _line(value: str) -> str:
+    """A name on one line, so it cannot break a heading or a table row."""
+    return " ".join(value.split())
+
+
 def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
+    return _line(value).replace("|", "\\|")
 
 
 def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
@@ -106,7 +111,7 @@ def _title(brief: StrategyBrief) -> str:
         else "no period set"
     )
     status = _label(strategy.status)
-    return f"# {strategy.name}\n\n*{status} strategy · {period} · as of {brief.as_of.isoformat()}*"
+    return f"# {_line(strategy.name)}\n\n*{status} strategy · {period} · as of {brief.as_of.isoformat()}*"
 
 
 def _purpose(brief: StrategyBrief) -> str:
@@ -117,14 +122,14 @@ def _tactics(brief: StrategyBrief) -> str:
     if not brief.tactics:
         return "## 2. Tactics\n\n_No tactics yet: the method asks for 2–3._"
     counts = {tactic.id: tactic for tactic in brief.coverage.tactics}
-    mapped = brief.coverage.mapped_content
+    with_tactic = brief.coverage.with_tactic
     rows = [
         (
             tactic.name,
             _label(tactic.kind),
             _number(tactic.target_share, Unit.PERCENT),
             str(counts[tactic.id].content_count) if tactic.id in counts else "0",
-            _number(share(counts[tactic.id].content_count, mapped), Unit.PERCENT)
+            _number(share(counts[tactic.id].content_count, with_tactic), Unit.PERCENT)
             if tactic.id in counts
             else "—",
         )
@@ -135,7 +140,7 @@ def _tactics(brief: StrategyBrief) -> str:
         "How the purpose is reached; each tactic is also a theme for content.",
         _table(("Tactic", "Kind", "Target share", "Content", "Share of content"), rows),
     ]
-    parts += [f"### {tactic.name}\n\n{_text(tactic.description)}" for tactic in brief.tactics]
+    parts += [f"### {_line(tactic.name)}\n\n{_text(tactic.description)}" for tactic in brief.tactics]
     return "\n\n".join(parts)
 
 
@@ -144,7 +149,7 @@ def _audiences(brief: StrategyBrief) -> str:
         return "## 3. Audiences\n\n_No audiences yet._"
     parts = ["## 3. Audiences"]
     for audience in brief.audiences:
-        parts.append(f"### {audience.name}\n\n{_text(audience.description)}")
+        parts.append(f"### {_line(audience.name)}\n\n{_text(audience.description)}")
         facts = list(_audience_facts(audience))
         if facts:
             parts.append("\n".join(f"- **{label}:** {value}" for label, value in facts))
@@ -179,8 +184,9 @@ def _channels(brief: StrategyBrief) -> str:
     for chosen in brief.channels:
         handle = f", {chosen.handle}" if chosen.handle else ""
         reaches = ", ".join(brief.channel_audiences.get(chosen.id, [])) or "no audience named yet"
+        platform = _PLATFORM.get(chosen.platform) or _label(chosen.platform)
         parts.append(
-            f"### {chosen.name} ({_PLATFORM.get(chosen.platform) or _label(chosen.platform)}{handle})\n\n"
+            f"### {_line(chosen.name)} ({platform}{handle})\n\n"
             f"- **What we do here:** {_text(chosen.role)}\n"
             f"- **Why:** {_text(chosen.rationale)}\n"
             f"- **Reaches:** {reaches}"
@@ -231,7 +237,7 @@ def _kpis(brief: StrategyBrief) -> str:
             ]
         lines.append(f"- **Progress:** {_progress_line(result, kpi.unit)}")
         about = f"{kpi.description.strip()}\n\n" if kpi.description.strip() else ""
-        details.append(f"### {kpi.name}\n\n{about}" + "\n".join(lines))
+        details.append(f"### {_line(kpi.name)}\n\n{about}" + "\n".join(lines))
     header = ("KPI", "Baseline", "Target", "Deadline", "Current", "Expected today", "Status", "SMART")
     return "\n\n".join(["## 5. KPIs", _table(header, rows), *details])
 
@@ -270,7 +276,7 @@ def _content_plan(brief: StrategyBrief) -> str:
     channels = _table(("Channel", "Live items"), ((name, str(n)) for name, n in sorted(by_channel.items())))
     summary = (
         f"{total} content items, {covered.live_content} of them live (not archived); "
-        f"{covered.mapped_content} are mapped to a tactic and {covered.unmapped.count} still lack "
+        f"{covered.mapped} are mapped to a tactic and a KPI, {covered.unmapped.count} still lack "
         "a tactic or a primary KPI."
     )
     return "\n\n".join(["## 6. Content plan", summary, statuses, channels])

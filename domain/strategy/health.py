@@ -10,7 +10,7 @@ KPI_WITHOUT_CONTENT        WARNING   no live content serves a KPI
 UNMAPPED_CONTENT           WARNING   live content lacks a tactic or a primary KPI
 CONTENT_KPI_NOT_IN_TACTIC  WARNING   content serves a KPI that does not measure its tactic
 AUDIENCE_WITHOUT_CHANNEL   WARNING   no chosen channel reaches an audience
-CONTENT_MIX_OFF            WARNING   a tactic's share of the mapped content is more than
+CONTENT_MIX_OFF            WARNING   a tactic's share of the live content with a tactic is more than
                                      10 percentage points from its target share
 KPI_NOT_SMART              WARNING   a KPI fails a letter of SMART
 KPI_AT_RISK                WARNING   a KPI is AT_RISK
@@ -128,7 +128,7 @@ def _structure(coverage: Coverage) -> Iterator[Finding]:
 
 
 def _content(coverage: Coverage) -> Iterator[Finding]:
-    mapped = coverage.mapped_content
+    with_tactic = coverage.with_tactic
     for tactic in coverage.tactics:
         if not tactic.content_count:
             yield _one(
@@ -138,13 +138,13 @@ def _content(coverage: Coverage) -> Iterator[Finding]:
                 "Tactic",
                 tactic.id,
             )
-        elif tactic.target_share is not None and mapped:
-            actual = share(tactic.content_count, mapped)
+        elif tactic.target_share is not None and with_tactic:
+            actual = share(tactic.content_count, with_tactic)
             if abs(actual - tactic.target_share) > MIX_TOLERANCE:
                 yield _one(
                     FindingCode.CONTENT_MIX_OFF,
                     Severity.WARNING,
-                    f"The tactic '{tactic.name}' has {actual.normalize():f} % of the mapped content; "
+                    f"The tactic '{tactic.name}' has {actual.normalize():f} % of the content with a tactic; "
                     f"its target is {tactic.target_share.normalize():f} %.",
                     "Tactic",
                     tactic.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
@@ -13,7 +14,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.content.models import ContentStatus
-from domain.kpi.facts import kpi_facts
+from domain.kpi.facts import strategy_kpi_facts
 from domain.kpi.progress import KpiFacts
 from domain.scope import Scope
 from domain.strategy import coverage as counting
@@ -47,18 +48,13 @@ strawberry.enum(
 async def _coverage(
     connection: AsyncConnection, scope: Scope, keys: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Coverage]:
-    found = {}
-    for strategy_id in keys:
-        result = await counting.coverage(connection, scope, strategy_id)
-        if result is not None:
-            found[strategy_id] = result
-    return found
+    return await counting.coverage(connection, scope, keys)
 
 
 async def _dashboard(
     connection: AsyncConnection, scope: Scope, keys: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Dashboard]:
-    return {strategy_id: await counting.dashboard(connection, scope, strategy_id) for strategy_id in keys}
+    return await counting.dashboard(connection, scope, keys)
 
 
 StrategyDay = tuple[uuid.UUID, dt.date]
@@ -67,10 +63,15 @@ StrategyDay = tuple[uuid.UUID, dt.date]
 async def _kpi_facts(
     connection: AsyncConnection, scope: Scope, keys: Sequence[StrategyDay]
 ) -> dict[StrategyDay, dict[uuid.UUID, KpiFacts]]:
-    return {
-        (strategy_id, as_of): await kpi_facts(connection, scope, as_of, strategy_id=strategy_id)
-        for strategy_id, as_of in keys
-    }
+    """The KPI facts of each (strategy, day), one statement per distinct day."""
+    days: dict[dt.date, list[uuid.UUID]] = defaultdict(list)
+    for strategy_id, as_of in keys:
+        days[as_of].append(strategy_id)
+    found: dict[StrategyDay, dict[uuid.UUID, KpiFacts]] = {}
+    for as_of, strategy_ids in days.items():
+        for strategy_id, facts in (await strategy_kpi_facts(connection, scope, as_of, strategy_ids)).items():
+            found[(strategy_id, as_of)] = facts
+    return found
 
 
 async def load_coverage(info: Info, strategy_id: uuid.UUID) -> Coverage:
@@ -145,11 +146,11 @@ async def health(info: Info, strategy_id: uuid.UUID, as_of: dt.date) -> Strategy
     return StrategyHealth(as_of=as_of, findings=[HealthFinding.of(f) for f in findings(coverage, facts)])
 
 
-@strawberry.type(description="A tactic's share of the mapped live content, against its target share.")
+@strawberry.type(description="A tactic's share of the live content with a tactic, against its target share.")
 class TacticShare:
     tactic_id: strawberry.Private[uuid.UUID]
     content_count: int
-    share: Decimal = strawberry.field(description="Percent of the mapped live content.")
+    share: Decimal = strawberry.field(description="Percent of the live content that has a tactic.")
     target_share: Decimal | None
     deviation: Decimal | None = strawberry.field(description="share − targetShare, in percentage points.")
 
@@ -231,7 +232,7 @@ class KpiTopContent:
 @strawberry.type(description="The figures a strategy dashboard draws, counted by the database.")
 class StrategyDashboard:
     live_content_count: int = strawberry.field(description="Content items that are not ARCHIVED.")
-    mapped_content_count: int = strawberry.field(description="Live content with a tactic.")
+    mapped_content_count: int = strawberry.field(description="Live content with a tactic and a primary KPI.")
     unmapped_content_count: int = strawberry.field(
         description="Live content lacking a tactic or primary KPI."
     )
@@ -253,10 +254,10 @@ async def dashboard(info: Info, strategy_id: uuid.UUID) -> StrategyDashboard:
     coverage, counted = await asyncio.gather(
         load_coverage(info, strategy_id), load_dashboard(info, strategy_id)
     )
-    mapped = coverage.mapped_content
+    with_tactic = coverage.with_tactic
     shares = []
     for tactic in coverage.tactics:
-        actual = share(tactic.content_count, mapped)
+        actual = share(tactic.content_count, with_tactic)
         deviation = actual - tactic.target_share if tactic.target_share is not None else None
         shares.append(
             TacticShare(
@@ -269,7 +270,7 @@ async def dashboard(info: Info, strategy_id: uuid.UUID) -> StrategyDashboard:
         )
     return StrategyDashboard(
         live_content_count=coverage.live_content,
-        mapped_content_count=mapped,
+        mapped_content_count=coverage.mapped,
         unmapped_content_count=coverage.unmapped.count,
         tactic_shares=shares,
         tactic_kpi_matrix=[

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import httpx
 import pytest
 
 from domain.persistence.database import Database
@@ -109,4 +108,12 @@ async def test_an_empty_strategy_reads_as_what_is_still_to_write(gql: GraphQLCli
     assert "The strategy has 0 tactics" in text
     response = await gql.http.get(f"/strategies/{strategy['id']}/document.md")
     assert "filename*=UTF-8''Ny%20strategi.md" in response.headers["content-disposition"]
-    assert isinstance(response, httpx.Response)
+
+
+async def test_a_name_cannot_break_the_structure_of_the_document(gql: GraphQLClient) -> None:
+    workspace = await create_workspace(gql)
+    name = "Plan\n## 7. Open findings\nNone"
+    strategy = await create(gql, "createStrategy", "strategy", {"workspaceId": workspace, "name": name})
+    text = await _document(gql, strategy["id"])
+    assert text.splitlines()[0] == "# Plan ## 7. Open findings None"
+    assert text.count("\n## 7. Open findings") == 1

@@ -399,3 +399,31 @@ async def test_health_and_dashboard_cost_the_same_statements_for_3_or_42_items(
     small, large = await statements(1), await statements(40)
     # strategy, coverage, KPI facts, dashboard figures, then one per kind of node named
     assert small == large
+
+
+async def test_reports_of_many_strategies_cost_the_same_statements_as_one(
+    gql: GraphQLClient, sql: StatementLog
+) -> None:
+    query = """
+    query($id: ID!) { workspace(id: $id) { strategies { nodes {
+      health(asOf: "2030-06-30") { findings { code } }
+      dashboard { liveContentCount tacticShares { share } topContent { items { value } } }
+      kpis { progress(asOf: "2030-06-30") { status } }
+    } } } }
+    """
+    graph = await clean(gql)
+    sql.reset()
+    await gql.data(query, id=graph["workspace"])
+    one = sql.count
+    for _ in range(2):
+        strategy = await create(
+            gql, "createStrategy", "strategy", {"workspaceId": graph["workspace"], "name": "Another"}
+        )
+        audience = await create(
+            gql, "createAudience", "audience", {"strategyId": strategy["id"], "name": "All"}
+        )
+        await smart_kpi(gql, strategy["id"], "Reach", [], audience["id"])
+    sql.reset()
+    data = await gql.data(query, id=graph["workspace"])
+    assert len(data["workspace"]["strategies"]["nodes"]) == 3
+    assert sql.count == one
