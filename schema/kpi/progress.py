@@ -60,7 +60,7 @@ async def facts_by_key(
         days[as_of].append(kpi_id)
     found: dict[KpiKey, KpiFacts] = {}
     for as_of, kpi_ids in days.items():
-        for kpi_id, facts in (await kpi_facts(connection, scope, as_of, kpi_ids=kpi_ids)).items():
+        for kpi_id, facts in (await kpi_facts(connection, scope, as_of, kpi_ids)).items():
             found[(kpi_id, as_of)] = facts
     return found
 
