@@ -60,6 +60,7 @@ class ErrorCode(enum.Enum):
     INVALID_DATE = "INVALID_DATE"
     NOT_A_NUMBER = "NOT_A_NUMBER"
     UNKNOWN_TEMPLATE = "UNKNOWN_TEMPLATE"
+    ROLLUP_OUT_OF_RANGE = "ROLLUP_OUT_OF_RANGE"
 
 
 Field = tuple[str, ...]

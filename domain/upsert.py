@@ -3,10 +3,15 @@
 The rows travel as one array per column (``unnest``), so a batch of ten thousand rows is
 still one statement with a handful of parameters. A row whose values did not change
 keeps its version and ``updatedAt``; the counts say what happened.
+
+The rows are written in the order of their key, whatever order the caller gives: two
+batches that share keys then lock those rows in the same order, so they wait for each
+other instead of deadlocking.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -56,6 +61,7 @@ async def upsert_many(
     """
     if not rows:
         return Counts()
+    rows = sorted(rows, key=lambda row: tuple(_sortable(row[name]) for name in key))
     table = cast(Table, model.__table__)
     names = list(rows[0])
     arrays = []
@@ -84,3 +90,8 @@ async def upsert_many(
     written = list((await session.execute(returning)).scalars())
     created = sum(1 for was_created in written if was_created)
     return Counts(created=created, updated=len(written) - created, unchanged=len(rows) - len(written))
+
+
+def _sortable(value: Any) -> Any:
+    """A key value as it sorts: an enum by its value (enums have no order of their own)."""
+    return value.value if isinstance(value, enum.Enum) else value

@@ -69,7 +69,7 @@ async def create_content_metric(
     metric = ContentMetric(workspace_id=item.workspace_id, content_item_id=item.id, **cleaned)
     session.add(metric)
     await records.flush_unique(session, ALREADY_THERE, "observed_on")
-    await refresh_rollups_of_items(session, [item.id])
+    await refresh_rollups_of_items(session, [item.id], field=("value",))
     return metric
 
 
@@ -83,7 +83,7 @@ async def update_content_metric(
     problems.raise_if_any()
     records.apply(metric, cleaned)
     await records.flush_unique(session, ALREADY_THERE, "observed_on")
-    await refresh_rollups_of_items(session, [metric.content_item_id])
+    await refresh_rollups_of_items(session, [metric.content_item_id], field=("value",))
     return metric
 
 
@@ -91,7 +91,7 @@ async def delete_content_metric(session: AsyncSession, scope: Scope, id_: uuid.U
     metric = await records.get(session, ContentMetric, id_, scope)
     await session.delete(metric)
     await session.flush()
-    await refresh_rollups_of_items(session, [metric.content_item_id])
+    await refresh_rollups_of_items(session, [metric.content_item_id], field=("id",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,19 +114,24 @@ async def record_content_metrics(
     counts = await upsert_many(
         session, ContentMetric, rows, key=("content_item_id", "metric", "observed_on"), changing=("value",)
     )
-    await refresh_rollups_of_items(session, {entry.content_item_id for entry in entries})
+    await refresh_rollups_of_items(session, {entry.content_item_id for entry in entries}, field=("metrics",))
     return counts
+
+
+def check_batch_size(count: int) -> None:
+    """Refuse a batch of no metrics or of more than :data:`METRICS_MAX`."""
+    if not count:
+        raise DomainError.of(ErrorCode.REQUIRED, "List at least one metric.", "metrics")
+    if count > METRICS_MAX:
+        raise DomainError.of(
+            ErrorCode.TOO_MANY, f"Record at most {METRICS_MAX:,} metrics per call.", "metrics"
+        )
 
 
 async def _check_metrics(
     session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, entries: Sequence[MetricEntry]
 ) -> list[dict[str, Any]]:
-    if not entries:
-        raise DomainError.of(ErrorCode.REQUIRED, "List at least one metric.", "metrics")
-    if len(entries) > METRICS_MAX:
-        raise DomainError.of(
-            ErrorCode.TOO_MANY, f"Record at most {METRICS_MAX:,} metrics per call.", "metrics"
-        )
+    check_batch_size(len(entries))
     strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
     item_ids = sorted({entry.content_item_id for entry in entries})
     found = select(ContentItem.id, ContentItem.strategy_id).where(

@@ -193,6 +193,15 @@ async def map_content_item(
     session: AsyncSession, scope: Scope, id_: uuid.UUID, mapping: ContentMapping, version: int | None = None
 ) -> ContentItem:
     """Set the tactic, primary KPI and contributing KPIs of one item in one step."""
+    item, affected = await _map(session, scope, id_, mapping, version)
+    await refresh_rollups(session, affected, field=("kpi_ids",))
+    return item
+
+
+async def _map(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, mapping: ContentMapping, version: int | None
+) -> tuple[ContentItem, set[uuid.UUID]]:
+    """Map one item; returns it and the KPIs whose rollups the change touches (served before or now)."""
     item = await records.get(session, ContentItem, id_, scope)
     records.check_version(item, version)
     kpi_ids, problems = await _mapping_problems(session, scope, item.strategy_id, mapping)
@@ -204,8 +213,7 @@ async def map_content_item(
     item.updated_at = func.clock_timestamp()
     await _write_kpis(session, item, kpi_ids)
     await session.flush()
-    await refresh_rollups(session, served_before | set(kpi_ids))
-    return item
+    return item, served_before | set(kpi_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +226,11 @@ class ItemMapping:
 async def map_content_items(
     session: AsyncSession, scope: Scope, items: Sequence[ItemMapping]
 ) -> list[ContentItem]:
-    """Map many items at once: every one is checked, and either all change or none does."""
+    """Map many items at once: every one is checked, and either all change or none does.
+
+    The rollups of every KPI the batch touches are refreshed once, at the end, with the
+    KPIs locked in one statement in a fixed order.
+    """
     if not items:
         raise DomainError.of(ErrorCode.REQUIRED, "List at least one item to map.", "items")
     if len(items) > BATCH_MAX:
@@ -226,15 +238,19 @@ async def map_content_items(
     if len({entry.id for entry in items}) != len(items):
         raise DomainError.of(ErrorCode.DUPLICATE, "The same content item is listed more than once.", "items")
     mapped: list[ContentItem] = []
+    affected: set[uuid.UUID] = set()
     problems: list[Problem] = []
     for index, entry in enumerate(items):
         try:
             async with session.begin_nested():
-                mapped.append(await map_content_item(session, scope, entry.id, entry.mapping, entry.version))
+                item, touched = await _map(session, scope, entry.id, entry.mapping, entry.version)
+            mapped.append(item)
+            affected |= touched
         except DomainError as error:
             problems.extend(problem.under("items", str(index)) for problem in error.problems)
     if problems:
         raise DomainError(problems)
+    await refresh_rollups(session, affected, field=("items",))
     return mapped
 
 
@@ -265,7 +281,7 @@ async def transition_content_item(
     archiving = ContentStatus.ARCHIVED in (item.status, to)
     item.status = to
     await session.flush()
-    await refresh_rollups_of_items(session, [item.id] if archiving else [])
+    await refresh_rollups_of_items(session, [item.id] if archiving else [], field=("to",))
     return item
 
 
@@ -274,4 +290,4 @@ async def delete_content_item(session: AsyncSession, scope: Scope, id_: uuid.UUI
     served = await kpis_served_by(session, [item.id])
     await session.delete(item)
     await session.flush()
-    await refresh_rollups(session, served)
+    await refresh_rollups(session, served, field=("id",))

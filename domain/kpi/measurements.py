@@ -38,6 +38,16 @@ class MeasurementEntry:
     note: str | None = None
 
 
+def check_batch_size(count: int) -> None:
+    """Refuse a batch of no measurements or of more than :data:`MEASUREMENTS_MAX`."""
+    if not count:
+        raise DomainError.of(ErrorCode.REQUIRED, "List at least one measurement.", "measurements")
+    if count > MEASUREMENTS_MAX:
+        raise DomainError.of(
+            ErrorCode.TOO_MANY, f"Record at most {MEASUREMENTS_MAX:,} measurements per call.", "measurements"
+        )
+
+
 async def check_measurements(
     session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, entries: Sequence[MeasurementEntry]
 ) -> list[dict[str, Any]]:
@@ -45,12 +55,7 @@ async def check_measurements(
 
     Each problem of the n-th entry is placed under ``("measurements", "n", field)``.
     """
-    if not entries:
-        raise DomainError.of(ErrorCode.REQUIRED, "List at least one measurement.", "measurements")
-    if len(entries) > MEASUREMENTS_MAX:
-        raise DomainError.of(
-            ErrorCode.TOO_MANY, f"Record at most {MEASUREMENTS_MAX:,} measurements per call.", "measurements"
-        )
+    check_batch_size(len(entries))
     strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
     kpi_ids = sorted({entry.kpi_id for entry in entries})
     found = select(Kpi.id, Kpi.strategy_id, Kpi.source).where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import strawberry
@@ -194,13 +195,20 @@ class DeleteContentMetricPayload:
     user_errors: list[UserError]
 
 
-def _metric_entries(given: list[ContentMetricEntryInput]) -> list[MetricEntry]:
-    if len(given) > METRICS_MAX:
-        raise DomainError.of(
-            ErrorCode.TOO_MANY, f"Record at most {METRICS_MAX:,} metrics per call.", "metrics"
-        )
-    entries: list[MetricEntry] = []
+def _metric_entries(
+    strategy_id: strawberry.ID, given: list[ContentMetricEntryInput]
+) -> tuple[uuid.UUID, list[MetricEntry]]:
+    """The strategy and the entries, or every problem of their ids (and of the batch size) at once."""
     problems: list[Problem] = []
+    try:
+        strategy = ids.decode(strategy_id, "Strategy", "strategy_id")
+    except DomainError as error:
+        problems.extend(error.problems)
+    try:
+        metrics.check_batch_size(len(given))
+    except DomainError as error:
+        raise DomainError([*problems, *error.problems]) from error
+    entries: list[MetricEntry] = []
     for index, entry in enumerate(given):
         try:
             item_id = ids.decode(
@@ -212,7 +220,7 @@ def _metric_entries(given: list[ContentMetricEntryInput]) -> list[MetricEntry]:
         entries.append(MetricEntry(item_id, entry.metric, entry.observed_on, entry.value))
     if problems:
         raise DomainError(problems)
-    return entries
+    return strategy, entries
 
 
 def _item(row: ContentItemRow | None) -> ContentItem | None:
@@ -413,8 +421,7 @@ class ContentMutations:
         self, info: Info, input: RecordContentMetricsInput
     ) -> RecordContentMetricsPayload:
         async def body(session: AsyncSession) -> Counts:
-            strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
-            entries = _metric_entries(input.metrics)
+            strategy_id, entries = _metric_entries(input.strategy_id, input.metrics)
             return await metrics.record_content_metrics(session, info.context.scope, strategy_id, entries)
 
         counts, errors = await run(info, body)

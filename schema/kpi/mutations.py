@@ -15,7 +15,7 @@ from strawberry.file_uploads import Upload
 from domain.content.rules import ContentOnDelete
 from domain.errors import DomainError, ErrorCode, Problem
 from domain.kpi import csv_import, services
-from domain.kpi.measurements import MEASUREMENTS_MAX, MeasurementEntry, record_measurements
+from domain.kpi.measurements import MEASUREMENTS_MAX, MeasurementEntry, check_batch_size, record_measurements
 from domain.kpi.models import Aggregation, Direction, KpiSource, MeasurementSource, Metric, Unit
 from domain.kpi.models import Kpi as KpiRow
 from domain.kpi.models import KpiMeasurement as KpiMeasurementRow
@@ -152,8 +152,9 @@ class ImportKpiMeasurementsInput:
             "UTF-8 CSV, sent as a multipart upload, at most "
             f"{csv_import.FILE_MAX_BYTES // (1024 * 1024)} MB and {csv_import.ROWS_MAX:,} rows. "
             "A header row names the columns kpi (the KPI's name or id), observed_on (YYYY-MM-DD), "
-            "value (digits with '.' for decimals) and, optionally, note; cells are separated by "
-            "commas, semicolons or tabs."
+            "value (digits with '.' for decimals; with semicolons or tabs, ',' too) and, optionally, "
+            "note; cells are separated by commas, semicolons or tabs. A first line such as `sep=;` "
+            "names the separator, and empty columns at the end of the header are left out."
         )
     )
 
@@ -210,18 +211,30 @@ class DeleteKpiMeasurementPayload:
 
 
 def kpi_id_of(text: str) -> uuid.UUID | None:
-    """The KPI a global id names, or None when the text is no KPI id."""
-    parsed = ids.parse(text)
-    return parsed[1] if parsed is not None and parsed[0] == "Kpi" else None
+    """The KPI a global id names; None when the text is no global id.
+
+    The global id of something else (a tactic, say) is refused with INVALID_ID.
+    """
+    if ids.parse(text) is None:
+        return None
+    kpi_id: uuid.UUID = ids.decode(text, "Kpi")
+    return kpi_id
 
 
-def _entries(given: list[KpiMeasurementEntryInput]) -> list[MeasurementEntry]:
-    if len(given) > MEASUREMENTS_MAX:
-        raise DomainError.of(
-            ErrorCode.TOO_MANY, f"Record at most {MEASUREMENTS_MAX:,} measurements per call.", "measurements"
-        )
-    entries: list[MeasurementEntry] = []
+def _entries(
+    strategy_id: strawberry.ID, given: list[KpiMeasurementEntryInput]
+) -> tuple[uuid.UUID, list[MeasurementEntry]]:
+    """The strategy and the entries, or every problem of their ids (and of the batch size) at once."""
     problems: list[Problem] = []
+    try:
+        strategy = decode(strategy_id, "Strategy", "strategy_id")
+    except DomainError as error:
+        problems.extend(error.problems)
+    try:
+        check_batch_size(len(given))
+    except DomainError as error:
+        raise DomainError([*problems, *error.problems]) from error
+    entries: list[MeasurementEntry] = []
     for index, entry in enumerate(given):
         try:
             kpi_id = ids.decode(entry.kpi_id, "Kpi", "measurements", str(index), "kpi_id")
@@ -231,7 +244,7 @@ def _entries(given: list[KpiMeasurementEntryInput]) -> list[MeasurementEntry]:
         entries.append(MeasurementEntry(kpi_id, entry.observed_on, entry.value, entry.source, entry.note))
     if problems:
         raise DomainError(problems)
-    return entries
+    return strategy, entries
 
 
 async def _file_bytes(file: Any) -> bytes:
@@ -345,8 +358,7 @@ class KpiMutations:
         self, info: Info, input: RecordKpiMeasurementsInput
     ) -> RecordKpiMeasurementsPayload:
         async def body(session: AsyncSession) -> Counts:
-            strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
-            entries = _entries(input.measurements)
+            strategy_id, entries = _entries(input.strategy_id, input.measurements)
             return await record_measurements(session, info.context.scope, strategy_id, entries)
 
         counts, errors = await run(info, body)

@@ -176,7 +176,9 @@ class StrategyMutations:
             "summing to 100 %), two audiences and two KPIs linked to them, every text a prompt to "
             "fill in (see `StrategyTemplate.promptMarker`). No channels are chosen: pick the "
             "workspace's own. The KPIs' targets are placeholders and their deadline is `endsOn`. "
-            "Refused with UNKNOWN_TEMPLATE for a key that has no template."
+            "Refused as createStrategy refuses: a malformed (INVALID_ID) or unknown (NOT_FOUND) "
+            "workspace, a BLANK or TOO_LONG name, dates OUT_OF_RANGE, or a period that ends before "
+            "it starts (INVALID_PERIOD)."
         )
     )
     async def create_strategy_from_template(

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from api import cli
 from domain.persistence.database import Database
+from schema import ids
 from tests.api.builders import global_id
 from tests.api.helpers import ERRORS, create, strategy_graph
 from tests.api.test_measurements import measurements
@@ -147,7 +148,7 @@ async def test_every_bad_row_is_reported_with_its_row_and_column_and_nothing_is_
         (["rows", "11", "observed_on"], "DUPLICATE"),
         (["rows", "12", "kpi"], "AMBIGUOUS_KPI"),
         (["rows", "13"], "MALFORMED_ROW"),
-        (["rows", "14", "kpi"], "NOT_FOUND"),
+        (["rows", "14", "kpi"], "INVALID_ID"),
         (["rows", "15", "kpi"], "NOT_FOUND"),
     ]
     for error in payload["userErrors"]:
@@ -181,6 +182,9 @@ async def test_the_header_must_name_the_columns(gql: GraphQLClient) -> None:
     assert errors(empty) == [(["file"], "EMPTY_FILE")]
     header_only = await upload(gql, graph["strategy"], b"kpi,observed_on,value\r\n\r\n")
     assert errors(header_only) == [(["rows"], "EMPTY_FILE")]
+    for only_empty_cells in (b",,,\n", b'""\n', b"\r\n;;\r\n\r\n", b"sep=;\n"):
+        no_header = await upload(gql, graph["strategy"], only_empty_cells)
+        assert errors(no_header) == [(["file"], "EMPTY_FILE")], only_empty_cells
     assert all(error["message"] for error in [*missing["userErrors"], *header_only["userErrors"]])
 
 
@@ -243,3 +247,108 @@ async def test_the_cli_imports_a_file_and_lists_problems(
 
     unknown = await asyncio.to_thread(runner.invoke, cli.main, ["import-measurements", "nonsense", str(good)])
     assert unknown.exit_code == 2
+
+
+async def test_kpi_names_are_matched_case_folded(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    street = await create(
+        gql,
+        "createKpi",
+        "kpi",
+        {"strategyId": graph["strategy"], "name": "Straße visits", "metric": "WEBSITE_VISITS", "target": 5},
+    )
+    data = "kpi,observed_on,value\nSTRASSE VISITS,2025-03-01,4\n straße Visits ,2025-03-02,5\n".encode()
+    payload = await upload(gql, graph["strategy"], data)
+    assert payload["userErrors"] == []
+    assert counts(payload) == (2, 0, 0)
+    assert [row["observedOn"] for row in await measurements(gql, street["id"])] == [
+        "2025-03-01",
+        "2025-03-02",
+    ]
+
+
+async def test_numbers_and_dates_take_ascii_digits_only(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    data = "kpi,observed_on,value\nReach,2025-03-01,١٢٣\nReach,٢٠٢٥-٠٣-٠٢,1\nReach,2025-03-03,１２\n".encode()
+    payload = await upload(gql, graph["strategy"], data)
+    assert errors(payload) == [
+        (["rows", "2", "value"], "NOT_A_NUMBER"),
+        (["rows", "3", "observed_on"], "INVALID_DATE"),
+        (["rows", "4", "value"], "NOT_A_NUMBER"),
+    ]
+    assert await measurements(gql, graph["kpis"][0]) == []
+
+
+async def test_what_spreadsheets_write_is_read(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    reach = graph["kpis"][0]
+    semicolons = (
+        "sep=;\r\n"  # 1
+        "kpi;observed_on;value;note;;\r\n"  # 2
+        "Reach;2025-03-01;1234,5;første uge;;\r\n"  # 3
+        "Reach;2025-03-02;-0,25;;;\r\n"  # 4
+        "Reach;2025-03-03;7;\r\n"  # 5
+    ).encode()
+    payload = await upload(gql, graph["strategy"], semicolons)
+    assert payload["userErrors"] == []
+    assert counts(payload) == (3, 0, 0)
+    tabs = b"kpi\tobserved_on\tvalue\t\nReach\t2025-03-04\t0,5\t\n"
+    assert counts(await upload(gql, graph["strategy"], tabs)) == (1, 0, 0)
+    commas = b"sep=,\nkpi,observed_on,value,\nReach,2025-03-05,2.5,\n"
+    assert counts(await upload(gql, graph["strategy"], commas)) == (1, 0, 0)
+    assert values(await measurements(gql, reach)) == [
+        ("2025-03-01", Decimal("1234.5"), "IMPORT", "første uge"),
+        ("2025-03-02", Decimal("-0.25"), "IMPORT", ""),
+        ("2025-03-03", Decimal(7), "IMPORT", ""),
+        ("2025-03-04", Decimal("0.5"), "IMPORT", ""),
+        ("2025-03-05", Decimal("2.5"), "IMPORT", ""),
+    ]
+
+    refused = (
+        b"sep=;\n"  # 1
+        b"kpi;observed_on;value;\n"  # 2
+        b"Reach;2025-03-06;1.234,5;\n"  # 3: a thousands separator
+        b"Reach;2025-03-07;1 234;\n"  # 4: so is a space
+        b"Reach;2025-03-08;1,2,3;\n"  # 5
+        b"Reach;2025-03-09;1;x\n"  # 6: a cell past the last column
+    )
+    payload = await upload(gql, graph["strategy"], refused)
+    assert errors(payload) == [
+        (["rows", "3", "value"], "NOT_A_NUMBER"),
+        (["rows", "4", "value"], "NOT_A_NUMBER"),
+        (["rows", "5", "value"], "NOT_A_NUMBER"),
+        (["rows", "6"], "MALFORMED_ROW"),
+    ]
+    assert "1234,5" in payload["userErrors"][0]["message"]
+    unknown_separator = await upload(gql, graph["strategy"], b"sep=|\nkpi|observed_on|value\n")
+    assert errors(unknown_separator) == [(["rows", "1"], "MALFORMED_ROW")]
+    empty_in_the_middle = await upload(
+        gql, graph["strategy"], b"kpi;;observed_on;value\nReach;;2025-03-10;1\n"
+    )
+    assert errors(empty_in_the_middle) == [(["columns", ""], "UNKNOWN_COLUMN")]
+    assert len(await measurements(gql, reach)) == 5
+
+
+async def test_a_kpi_may_be_named_by_its_database_id(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    other = await strategy_graph(gql, "Other")
+    reach = graph["kpis"][0]
+    raw = ids.decode(reach, "Kpi")
+    lines = [
+        "kpi,observed_on,value",
+        f"{raw},2025-03-01,1",  # 2
+        f"{str(raw).upper()},2025-03-02,2",  # 3
+        f"{ids.decode(other['kpis'][0], 'Kpi')},2025-03-01,1",  # 4: a KPI of another strategy
+        f"{ids.decode(global_id('Kpi'), 'Kpi')},2025-03-01,1",  # 5: no KPI at all
+        f"{graph['audience']},2025-03-01,1",  # 6: the global id of an audience
+    ]
+    refused = await upload(gql, graph["strategy"], ("\n".join(lines) + "\n").encode())
+    assert errors(refused) == [
+        (["rows", "4", "kpi"], "WRONG_STRATEGY"),
+        (["rows", "5", "kpi"], "NOT_FOUND"),
+        (["rows", "6", "kpi"], "INVALID_ID"),
+    ]
+    assert refused["userErrors"][2]["message"].startswith("Row 6, column kpi: expected the id of a Kpi")
+    payload = await upload(gql, graph["strategy"], ("\n".join(lines[:3]) + "\n").encode())
+    assert counts(payload) == (2, 0, 0)
+    assert [row["observedOn"] for row in await measurements(gql, reach)] == ["2025-03-01", "2025-03-02"]

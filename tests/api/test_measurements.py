@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import text
+
+from domain.persistence.database import Database
 from tests.api.builders import global_id, ok, same_decimal
 from tests.api.helpers import ERRORS, content_item, create, strategy_graph
 from tests.conftest import GraphQLClient
@@ -334,3 +337,55 @@ async def test_bad_content_metrics_are_reported_at_their_index(gql: GraphQLClien
         [{"contentItemId": graph["kpis"][0], "metric": "REACH", "observedOn": "2025-03-01", "value": "1"}],
     )
     assert errors(bad_id) == [(["metrics", "0", "contentItemId"], "INVALID_ID")]
+
+
+async def test_a_malformed_strategy_id_is_reported_with_every_malformed_entry(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    reach = graph["kpis"][0]
+    measured = await record(
+        gql,
+        "not an id",
+        [
+            {"kpiId": reach, "observedOn": "2025-03-01", "value": "1"},
+            {"kpiId": "nonsense", "observedOn": "2025-03-01", "value": "1"},
+        ],
+    )
+    assert errors(measured) == [
+        (["strategyId"], "INVALID_ID"),
+        (["measurements", "1", "kpiId"], "INVALID_ID"),
+    ]
+    item = (await content_item(gql, graph, "Post"))["id"]
+    metrics = await record_metrics(
+        gql,
+        graph["tactics"][0],
+        [
+            {"contentItemId": reach, "metric": "REACH", "observedOn": "2025-03-01", "value": "1"},
+            {"contentItemId": item, "metric": "REACH", "observedOn": "2025-03-01", "value": "1"},
+        ],
+    )
+    assert errors(metrics) == [
+        (["strategyId"], "INVALID_ID"),
+        (["metrics", "0", "contentItemId"], "INVALID_ID"),
+    ]
+    too_many = await record(
+        gql, "not an id", [{"kpiId": reach, "observedOn": "2025-03-01", "value": "1"}] * 10_001
+    )
+    assert errors(too_many) == [(["strategyId"], "INVALID_ID"), (["measurements"], "TOO_MANY")]
+    none = await record_metrics(gql, "not an id", [])
+    assert errors(none) == [(["strategyId"], "INVALID_ID"), (["metrics"], "REQUIRED")]
+
+
+async def test_a_batch_is_written_in_the_order_of_its_keys(db: Database, gql: GraphQLClient) -> None:
+    """Two batches sharing keys lock the rows in one order, whatever order each was given in."""
+    graph = await strategy_graph(gql)
+    reach, leads = graph["kpis"]
+    days = [f"2025-03-{day:02d}" for day in range(1, 6)]
+    given = [
+        {"kpiId": kpi, "observedOn": day, "value": "1"} for day in reversed(days) for kpi in (leads, reach)
+    ]
+    assert counts(await record(gql, graph["strategy"], given)) == (10, 0, 0)
+    async with db.read() as connection:
+        physical = (
+            await connection.execute(text("SELECT kpi_id, observed_on FROM kpi_measurement ORDER BY ctid"))
+        ).all()
+    assert [tuple(row) for row in physical] == sorted(tuple(row) for row in physical)

@@ -7,17 +7,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import text
+
 from domain.content.metrics import MetricChanges, create_content_metric
 from domain.kpi.models import Metric
 from domain.persistence.database import Database
 from domain.scope import Scope
 from schema import ids
-from tests.api.builders import ok
+from tests.api.builders import call, codes, ok
 from tests.api.helpers import content_item, create, strategy_graph
-from tests.api.test_measurements import measurements, record_metrics
+from tests.api.test_measurements import measurements, metrics_of, record_metrics
 from tests.conftest import GraphQLClient, StatementLog
 
 D1, D2, D3 = "2025-03-01", "2025-03-02", "2025-03-03"
+#: What the statement that locks the KPIs before a rollup says.
+LOCK_KPIS = "FOR NO KEY UPDATE OF kpi"
 
 
 async def content_kpi(
@@ -271,6 +275,21 @@ async def test_recording_content_metrics_costs_the_same_statements_for_2_and_50(
     assert large == 6
 
 
+async def wait_until_blocked(db: Database, statement: str) -> None:
+    """Return once another session of this database waits for a lock in a ``statement``; at most 10 s."""
+    blocked = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND strpos(query, :statement) > 0"
+    )
+    async with asyncio.timeout(10), db.read() as connection:
+        while True:
+            waiting = (await connection.execute(blocked, {"statement": statement})).scalar_one()
+            await connection.rollback()  # a new transaction sees the sessions anew
+            if waiting:
+                return
+            await asyncio.sleep(0.01)
+
+
 async def test_two_transactions_recording_metrics_of_one_kpi_both_count(
     db: Database, gql: GraphQLClient
 ) -> None:
@@ -291,7 +310,7 @@ async def test_two_transactions_recording_metrics_of_one_kpi_both_count(
         changes = MetricChanges(metric=Metric.REACH, observed_on=day, value=Decimal(10))
         await create_content_metric(session, Scope.everything(), first_item, changes)
         second = asyncio.create_task(record(second_item, 5))
-        await asyncio.sleep(0.5)
+        await wait_until_blocked(db, LOCK_KPIS)
         assert not second.done()  # it waits for the KPI, then rolls up what this one committed
     await second
     assert await rollup(gql, kpi) == {"2025-03-01": Decimal(15)}
@@ -321,3 +340,103 @@ async def test_progress_of_a_kpi_from_content_reads_only_its_rollup(gql: GraphQL
       progress(asOf: "2025-03-03") { current lastObservedOn measurementCount } } } }"""
     progress = (await gql.data(query, id=kpi))["node"]["progress"]
     assert progress == {"current": "100.0000", "lastObservedOn": D2, "measurementCount": 2}
+
+
+async def test_mapping_many_items_refreshes_their_kpis_once(gql: GraphQLClient, sql: StatementLog) -> None:
+    data = await setup(gql)
+    kpis = data["content_kpis"]
+    other = data["kpis"][0]
+    items = [data["items"][name] for name in "ABC"]
+    # A, B and C leave the KPIs from content: only item C's primary KPI (not from content) stays.
+    unmap = [{"id": item, "tacticId": data["tactics"][0], "primaryKpiId": other} for item in items]
+    sql.reset()
+    await ok(gql, "mapContentItems", {"items": unmap})
+    assert sum(LOCK_KPIS in statement for statement in sql.statements) == 1
+    for kpi in kpis.values():
+        assert await rollup(gql, kpi) == {}
+    remap = [{**entry, "primaryKpiId": kpis["SUM"], "kpiIds": list(kpis.values())} for entry in unmap]
+    sql.reset()
+    await ok(gql, "mapContentItems", {"items": remap})
+    assert sum(LOCK_KPIS in statement for statement in sql.statements) == 1
+    assert await rollup(gql, kpis["SUM"]) == {D1: Decimal(11), D2: Decimal("33.5"), D3: Decimal("42.5")}
+    assert await rollup(gql, kpis["LATEST"]) == {D1: Decimal(11), D2: Decimal("22.5"), D3: Decimal(9)}
+
+
+async def test_content_serving_a_kpi_is_what_the_links_say(db: Database, gql: GraphQLClient) -> None:
+    """The rollup reads content_item_kpi alone, as the coverage report does.
+
+    The services always link an item to its primary KPI; should that link be missing, the
+    rollup does not count the item through ``primary_kpi_id`` behind the report's back.
+    """
+    graph = await strategy_graph(gql)
+    kpi = (await content_kpi(gql, graph, "Reach", "SUM"))["id"]
+    mapped = {"tacticId": graph["tactics"][0], "primaryKpiId": kpi}
+    linked, unlinked = [(await content_item(gql, graph, title, **mapped))["id"] for title in "AB"]
+    async with db.transaction() as session:
+        await session.execute(
+            text("DELETE FROM content_item_kpi WHERE content_item_id = :item"),
+            {"item": ids.decode(unlinked, "ContentItem")},
+        )
+    recorded = await record_metrics(
+        gql, graph["strategy"], [metric(linked, D1, "10"), metric(unlinked, D1, "5")]
+    )
+    assert recorded["userErrors"] == []
+    assert await rollup(gql, kpi) == {D1: Decimal(10)}
+
+
+BIG = "9000000000000000"  # 9 * 10^15: fits a value; two of them do not
+
+
+async def test_a_rollup_too_large_to_store_is_refused_and_nothing_is_written(gql: GraphQLClient) -> None:
+    graph = await strategy_graph(gql)
+    kpi = (await content_kpi(gql, graph, "Reach", "SUM"))["id"]
+    item = (await content_item(gql, graph, "Post", tacticId=graph["tactics"][0], primaryKpiId=kpi))["id"]
+
+    refused = await record_metrics(gql, graph["strategy"], [metric(item, D1, BIG), metric(item, D2, BIG)])
+    assert [(error["field"], error["code"]) for error in refused["userErrors"]] == [
+        (["metrics"], "ROLLUP_OUT_OF_RANGE")
+    ]
+    assert "'Reach'" in refused["userErrors"][0]["message"]
+    assert "18000000000000000" in refused["userErrors"][0]["message"]
+    assert (refused["created"], refused["updated"], refused["unchanged"]) == (None, None, None)
+    assert await metrics_of(gql, item) == []
+    assert await measurements(gql, kpi) == []
+
+    first = await record_metrics(gql, graph["strategy"], [metric(item, D1, BIG)])
+    assert first["userErrors"] == []
+    assert await rollup(gql, kpi) == {D1: Decimal(BIG)}
+    second = await record_metrics(gql, graph["strategy"], [metric(item, D2, BIG)])
+    assert [error["code"] for error in second["userErrors"]] == ["ROLLUP_OUT_OF_RANGE"]
+    assert await rollup(gql, kpi) == {D1: Decimal(BIG)}
+    assert len(await metrics_of(gql, item)) == 1
+
+
+async def test_mapping_or_changing_a_kpi_that_would_overflow_its_rollup_is_a_user_error(
+    gql: GraphQLClient,
+) -> None:
+    graph = await strategy_graph(gql)
+    latest = await content_kpi(gql, graph, "Reach of the day", "LATEST")
+    other, tactic = graph["kpis"][0], graph["tactics"][0]
+    serving = (await content_item(gql, graph, "Serving", tacticId=tactic, primaryKpiId=latest["id"]))["id"]
+    waiting = (await content_item(gql, graph, "Waiting", tacticId=tactic, primaryKpiId=other))["id"]
+    batch = [metric(serving, D1, BIG), metric(serving, D2, BIG), metric(waiting, D1, BIG)]
+    assert (await record_metrics(gql, graph["strategy"], batch))["userErrors"] == []
+    assert await rollup(gql, latest["id"]) == {D1: Decimal(BIG), D2: Decimal(BIG)}
+
+    # Mapping the second item to the KPI would make the total of day 1 1.8 * 10^16.
+    mapping = {"id": waiting, "tacticId": tactic, "primaryKpiId": latest["id"]}
+    assert codes(await call(gql, "mapContentItem", mapping)) == [(["kpiIds"], "ROLLUP_OUT_OF_RANGE")]
+    assert codes(await call(gql, "mapContentItems", {"items": [mapping]})) == [
+        (["items"], "ROLLUP_OUT_OF_RANGE")
+    ]
+    read = "query($id: ID!) { contentItem(id: $id) { primaryKpi { id } kpis { id } } }"
+    assert (await gql.data(read, id=waiting))["contentItem"] == {
+        "primaryKpi": {"id": other},
+        "kpis": [{"id": other}],
+    }
+    # Summing day 1 and day 2 up would too.
+    changed = await call(
+        gql, "updateKpi", {"id": latest["id"], "version": latest["version"], "aggregation": "SUM"}
+    )
+    assert [error["code"] for error in changed["userErrors"]] == ["ROLLUP_OUT_OF_RANGE"]
+    assert await rollup(gql, latest["id"]) == {D1: Decimal(BIG), D2: Decimal(BIG)}
