@@ -52,6 +52,13 @@ async def load_by_id(info: Info, spec: NodeSpec[N], id_: uuid.UUID | None) -> N 
     return await info.context.loaders.node(spec).load(id_)
 
 
+async def load_required(info: Info, spec: NodeSpec[N], id_: uuid.UUID) -> N:
+    """A record a visible row refers to: its foreign key and workspace make it visible too."""
+    found = await info.context.loaders.node(spec).load(id_)
+    assert found is not None, "a record a visible row refers to is visible"
+    return found
+
+
 async def paginate(
     info: Info,
     spec: ConnectionSpec[N],

@@ -18,7 +18,7 @@ from schema import ids
 from schema.context import Info
 from schema.loading import ListSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_by_id, register
+from schema.relay import Node, load_required, register
 
 if TYPE_CHECKING:
     from schema.channel.types import StrategyChannel
@@ -74,9 +74,7 @@ class Audience(Node):
     async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
         from schema.strategy.types import STRATEGY
 
-        found = await load_by_id(info, STRATEGY, self.strategy_id)
-        assert found is not None
-        return found
+        return await load_required(info, STRATEGY, self.strategy_id)
 
     @strawberry.field(description="The chosen channels that reach this audience.")
     async def channels(

@@ -16,7 +16,7 @@ from schema import ids
 from schema.context import Info
 from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_by_id, register
+from schema.relay import Node, load_required, register
 
 if TYPE_CHECKING:
     from schema.audience.types import Audience
@@ -59,9 +59,7 @@ class Channel(Node):
     async def workspace(self, info: Info) -> Annotated[Workspace, strawberry.lazy("schema.tenancy.types")]:
         from schema.tenancy.types import WORKSPACE
 
-        found = await load_by_id(info, WORKSPACE, self.workspace_id)
-        assert found is not None
-        return found
+        return await load_required(info, WORKSPACE, self.workspace_id)
 
     @strawberry.field(description="The strategies that chose this channel, with the role it plays in each.")
     async def strategy_channels(self, info: Info) -> list[StrategyChannel]:
@@ -112,15 +110,11 @@ class StrategyChannel(Node):
     async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
         from schema.strategy.types import STRATEGY
 
-        found = await load_by_id(info, STRATEGY, self.strategy_id)
-        assert found is not None
-        return found
+        return await load_required(info, STRATEGY, self.strategy_id)
 
     @strawberry.field
     async def channel(self, info: Info) -> Channel:
-        found = await load_by_id(info, CHANNEL, self.channel_id)
-        assert found is not None
-        return found
+        return await load_required(info, CHANNEL, self.channel_id)
 
     @strawberry.field(description="The audiences this channel reaches.")
     async def audiences(

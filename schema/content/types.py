@@ -28,7 +28,7 @@ from schema.context import Info
 from schema.errors import QueryError
 from schema.loading import ConnectionSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_by_id, paginate, register
+from schema.relay import Node, load_by_id, load_required, paginate, register
 
 if TYPE_CHECKING:
     from schema.audience.types import Audience
@@ -87,9 +87,7 @@ class ContentItem(Node):
     async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
         from schema.strategy.types import STRATEGY
 
-        found = await load_by_id(info, STRATEGY, self.strategy_id)
-        assert found is not None
-        return found
+        return await load_required(info, STRATEGY, self.strategy_id)
 
     @strawberry.field(description="The tactic this item plays into; null while it is an unmapped idea.")
     async def tactic(self, info: Info) -> Annotated[Tactic, strawberry.lazy("schema.strategy.types")] | None:
@@ -171,9 +169,7 @@ class ContentMetric(Node):
 
     @strawberry.field
     async def content_item(self, info: Info) -> ContentItem:
-        found = await load_by_id(info, CONTENT_ITEM, self.content_item_id)
-        assert found is not None
-        return found
+        return await load_required(info, CONTENT_ITEM, self.content_item_id)
 
 
 @strawberry.enum(description="How a content list is ordered.")

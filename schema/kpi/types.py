@@ -29,7 +29,7 @@ from schema.context import Info
 from schema.kpi.progress import KpiProgress, KpiSmart, load_facts
 from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_by_id, paginate, register
+from schema.relay import Node, load_by_id, load_required, paginate, register
 
 if TYPE_CHECKING:
     from schema.audience.types import Audience
@@ -93,9 +93,7 @@ class Kpi(Node):
     async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
         from schema.strategy.types import STRATEGY
 
-        found = await load_by_id(info, STRATEGY, self.strategy_id)
-        assert found is not None
-        return found
+        return await load_required(info, STRATEGY, self.strategy_id)
 
     @strawberry.field(description="The channel this KPI is measured on, if it is tied to one.")
     async def channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channel.types")] | None:
@@ -196,9 +194,7 @@ class KpiMeasurement(Node):
 
     @strawberry.field
     async def kpi(self, info: Info) -> Kpi:
-        found = await load_by_id(info, KPI, self.kpi_id)
-        assert found is not None
-        return found
+        return await load_required(info, KPI, self.kpi_id)
 
 
 _visible = in_workspace(kpi_table.c.workspace_id)

@@ -22,7 +22,7 @@ from domain.strategy.brief import Figures
 from domain.strategy.coverage import Coverage, Dashboard
 from domain.strategy.health import MIX_TOLERANCE, Finding, FindingCode, NodeRef, Severity, findings, share
 from schema.context import Info
-from schema.relay import NODE_SPECS, Node, load_by_id
+from schema.relay import NODE_SPECS, Node, load_by_id, load_required
 
 if TYPE_CHECKING:
     from schema.channel.types import Channel
@@ -158,9 +158,7 @@ class TacticShare:
     async def tactic(self, info: Info) -> Annotated[Tactic, strawberry.lazy("schema.strategy.types")]:
         from schema.strategy.types import TACTIC
 
-        found = await load_by_id(info, TACTIC, self.tactic_id)
-        assert found is not None
-        return found
+        return await load_required(info, TACTIC, self.tactic_id)
 
 
 @strawberry.type(description="How many live content items play into a tactic and serve a KPI.")
@@ -173,17 +171,13 @@ class TacticKpiCell:
     async def tactic(self, info: Info) -> Annotated[Tactic, strawberry.lazy("schema.strategy.types")]:
         from schema.strategy.types import TACTIC
 
-        found = await load_by_id(info, TACTIC, self.tactic_id)
-        assert found is not None
-        return found
+        return await load_required(info, TACTIC, self.tactic_id)
 
     @strawberry.field
     async def kpi(self, info: Info) -> Annotated[Kpi, strawberry.lazy("schema.kpi.types")]:
         from schema.kpi.types import KPI
 
-        found = await load_by_id(info, KPI, self.kpi_id)
-        assert found is not None
-        return found
+        return await load_required(info, KPI, self.kpi_id)
 
 
 @strawberry.type(description="How many content items (archived too) a channel has in a status.")
@@ -210,9 +204,7 @@ class ContentContribution:
     ) -> Annotated[ContentItem, strawberry.lazy("schema.content.types")]:
         from schema.content.types import CONTENT_ITEM
 
-        found = await load_by_id(info, CONTENT_ITEM, self.item_id)
-        assert found is not None
-        return found
+        return await load_required(info, CONTENT_ITEM, self.item_id)
 
 
 @strawberry.type(description="The content that contributed most to a KPI, best first.")
@@ -224,9 +216,7 @@ class KpiTopContent:
     async def kpi(self, info: Info) -> Annotated[Kpi, strawberry.lazy("schema.kpi.types")]:
         from schema.kpi.types import KPI
 
-        found = await load_by_id(info, KPI, self.kpi_id)
-        assert found is not None
-        return found
+        return await load_required(info, KPI, self.kpi_id)
 
 
 @strawberry.type(description="The figures a strategy dashboard draws, counted by the database.")

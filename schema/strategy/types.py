@@ -21,7 +21,7 @@ from schema.context import Info
 from schema.kpi.progress import judged_on
 from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_by_id, register
+from schema.relay import Node, load_required, register
 from schema.strategy import report
 from schema.strategy.report import StrategyDashboard, StrategyHealth
 
@@ -73,9 +73,7 @@ class Strategy(Node):
     async def workspace(self, info: Info) -> Annotated[Workspace, strawberry.lazy("schema.tenancy.types")]:
         from schema.tenancy.types import WORKSPACE
 
-        found = await load_by_id(info, WORKSPACE, self.workspace_id)
-        assert found is not None
-        return found
+        return await load_required(info, WORKSPACE, self.workspace_id)
 
     @strawberry.field(description="The tactics, in their position order.")
     async def tactics(self, info: Info) -> list[Tactic]:
@@ -198,9 +196,7 @@ class Tactic(Node):
 
     @strawberry.field
     async def strategy(self, info: Info) -> Strategy:
-        found = await load_by_id(info, STRATEGY, self.strategy_id)
-        assert found is not None
-        return found
+        return await load_required(info, STRATEGY, self.strategy_id)
 
     @strawberry.field(description="The KPIs that measure this tactic.")
     async def kpis(self, info: Info) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:

@@ -17,7 +17,7 @@ from schema import ids
 from schema.context import Info
 from schema.loading import ConnectionSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_by_id, paginate, register
+from schema.relay import Node, load_required, paginate, register
 
 if TYPE_CHECKING:
     from schema.channel.types import Channel
@@ -89,9 +89,7 @@ class Workspace(Node):
 
     @strawberry.field
     async def organization(self, info: Info) -> Organization:
-        found = await load_by_id(info, ORGANIZATION, self.organization_id)
-        assert found is not None
-        return found
+        return await load_required(info, ORGANIZATION, self.organization_id)
 
     @strawberry.field(
         description="The workspace's strategies, oldest first; optionally only those in `status`."
