@@ -39,22 +39,10 @@ strawberry.enum(
         "TACTIC_WITHOUT_CONTENT, KPI_WITHOUT_CONTENT: no live content. UNMAPPED_CONTENT: content without "
         "a tactic or primary KPI. CONTENT_KPI_NOT_IN_TACTIC: content serving a KPI that does not measure "
         "its tactic. AUDIENCE_WITHOUT_CHANNEL: no chosen channel reaches it. CONTENT_MIX_OFF: a tactic's "
-        f"share of mapped content more than {MIX_TOLERANCE} points from its target. KPI_NOT_SMART, "
-        "KPI_AT_RISK. CHANNEL_UNUSED (info): a chosen channel with no audience and no content."
+        f"share of the content with a tactic more than {MIX_TOLERANCE} points from its target. "
+        "KPI_NOT_SMART, KPI_AT_RISK. CHANNEL_UNUSED (info): a chosen channel with no audience and no content."
     ),
 )
-
-
-async def _coverage(
-    connection: AsyncConnection, scope: Scope, keys: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Coverage]:
-    return await counting.coverage(connection, scope, keys)
-
-
-async def _dashboard(
-    connection: AsyncConnection, scope: Scope, keys: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Dashboard]:
-    return await counting.dashboard(connection, scope, keys)
 
 
 StrategyDay = tuple[uuid.UUID, dt.date]
@@ -75,7 +63,7 @@ async def _kpi_facts(
 
 
 async def load_coverage(info: Info, strategy_id: uuid.UUID) -> Coverage:
-    found = await info.context.loaders.batch(_coverage).load(strategy_id)
+    found = await info.context.loaders.batch(counting.coverage).load(strategy_id)
     assert found is not None, "a strategy the caller can see has coverage"
     return found
 
@@ -85,7 +73,7 @@ async def load_kpi_facts(info: Info, strategy_id: uuid.UUID, as_of: dt.date) -> 
 
 
 async def load_dashboard(info: Info, strategy_id: uuid.UUID) -> Dashboard:
-    found = await info.context.loaders.batch(_dashboard).load(strategy_id)
+    found = await info.context.loaders.batch(counting.dashboard).load(strategy_id)
     assert found is not None
     return found
 
