@@ -71,10 +71,12 @@ class Problem:
     code: ErrorCode
     message: str
     field: Field = ()
+    #: With CONFLICT: the version the record has now.
+    current_version: int | None = None
 
     def under(self, *prefix: str) -> Problem:
         """The same problem, placed under ``prefix`` (e.g. the n-th item of a batch)."""
-        return Problem(self.code, self.message, (*prefix, *self.field))
+        return Problem(self.code, self.message, (*prefix, *self.field), self.current_version)
 
 
 class DomainError(Exception):
@@ -103,6 +105,7 @@ class ConflictError(DomainError):
                     f"This {kind} was changed by someone else; it is now at version "
                     f"{current_version}. Reload it and apply your change again.",
                     ("version",),
+                    current_version,
                 )
             ]
         )

@@ -28,6 +28,13 @@ class UserError:
     )
     message: str
     code: UserErrorCode  # type: ignore[valid-type]
+    current_version: int | None = strawberry.field(
+        default=None,
+        description=(
+            "With CONFLICT: the record's version now. Nothing was changed: reload the record, apply "
+            "your change to what you see, and send it with this version."
+        ),
+    )
 
 
 def to_camel(name: str) -> str:
@@ -37,7 +44,10 @@ def to_camel(name: str) -> str:
 
 def user_error(problem: Problem) -> UserError:
     return UserError(
-        field=[to_camel(part) for part in problem.field] or None, message=problem.message, code=problem.code
+        field=[to_camel(part) for part in problem.field] or None,
+        message=problem.message,
+        code=problem.code,
+        current_version=problem.current_version,
     )
 
 
