@@ -165,6 +165,7 @@ async def _kpi(session: AsyncSession, planned: PlannedKpi, strategy_id: uuid.UUI
         target=spec.target,
         direction=spec.direction,
         aggregation=spec.aggregation,
+        source=spec.source,
         starts_on=planned.starts_on,
         deadline=planned.deadline,
         channel_id=None if spec.channel is None else keys.channels[spec.channel],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.content.models import ContentStatus
-from domain.kpi.models import Metric, Unit
+from domain.kpi.models import KpiSource, Metric, Unit
 from seed.scenario import ContentSpec, KpiSpec, Scenario
 
 S = ContentStatus
@@ -100,7 +100,7 @@ def plan(scenario: Scenario, today: dt.date, seed: int = 1) -> Plan:
 def _kpi(rng: random.Random, spec: KpiSpec, weeks: int, starts_on: dt.date, ends_on: dt.date) -> PlannedKpi:
     deadline = ends_on if spec.deadline_weeks is None else starts_on + dt.timedelta(weeks=spec.deadline_weeks)
     measurements = []
-    for week in range(1, weeks + 1):
+    for week in range(1, weeks + 1 if spec.source is KpiSource.MEASUREMENTS else 1):
         trend = spec.baseline + spec.weekly_change * week
         wobble = Decimal(rng.uniform(-1, 1)).quantize(Decimal("0.001")) * spec.noise
         value = max(Decimal(0), trend * (1 + wobble))

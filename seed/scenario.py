@@ -15,7 +15,7 @@ from decimal import Decimal
 from domain.audience.models import BuyingProcess
 from domain.channel.models import Platform
 from domain.content.models import ContentFormat, ContentStatus
-from domain.kpi.models import Aggregation, Direction, Metric, Unit
+from domain.kpi.models import Aggregation, Direction, KpiSource, Metric, Unit
 from domain.strategy.models import TacticKind
 
 
@@ -84,6 +84,9 @@ class KpiSpec:
     audiences: tuple[str, ...] = ()
     #: The deadline in weeks from the strategy's start; None means the strategy's end.
     deadline_weeks: int | None = None
+    #: CONTENT: the KPI is rolled up from the metrics of the content serving it and gets no
+    #: weekly measurements of its own.
+    source: KpiSource = KpiSource.MEASUREMENTS
     #: How much the measured value moves per week (negative for a falling value).
     weekly_change: Decimal = Decimal(0)
     #: How far a weekly measurement may stray from the trend, as a fraction (0.05 = ±5 %).

@@ -12,12 +12,14 @@ from domain.audience.models import BuyingProcess
 from domain.channel.models import Platform
 from domain.content.models import ContentFormat as F
 from domain.content.models import ContentStatus
-from domain.kpi.models import Aggregation, Direction, Metric, Unit
+from domain.kpi.models import Aggregation, Direction, KpiSource, Metric, Unit
 from domain.strategy.models import TacticKind
 from seed.scenario import AudienceSpec, ChannelSpec, ContentSpec, KpiSpec, Scenario, TacticSpec
 
 # The KPI sets content items serve, primary KPI first.
-SAVES = ("save-rate",)
+SAVES = ("save-rate", "post-reach")
+#: The reach the inspiring posts should add up to by the end of the strategy.
+TARGET_REACH = 700_000
 PINS = ("pinterest-saves",)
 CRAFT = ("save-rate", "returning-visitors")
 CRAFT_PIN = ("pinterest-saves", "returning-visitors")
@@ -200,6 +202,20 @@ KPIS = (
         audiences=("trend-scrollers", "investment-buyers"),
         weekly_change=Decimal("0.04"),
         noise=Decimal("0.06"),
+    ),
+    KpiSpec(
+        "post-reach",
+        "Reach of our Instagram and TikTok posts",
+        Metric.REACH,
+        Unit.COUNT,
+        baseline=Decimal(0),
+        target=Decimal(TARGET_REACH),
+        aggregation=Aggregation.SUM,
+        source=KpiSource.CONTENT,
+        description="People reached by the inspiring posts and videos since the strategy's start, rolled "
+        "up from each post's reach as Instagram and TikTok report it: is the look being seen at all?",
+        tactics=("inspire",),
+        audiences=("trend-scrollers",),
     ),
     KpiSpec(
         "pinterest-saves",
