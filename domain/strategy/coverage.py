@@ -41,7 +41,7 @@ live AS (
     WHERE c.strategy_id = ANY(:strategies) AND c.status <> 'ARCHIVED'
 ),
 served AS (
-    SELECT l.id AS item_id, l.strategy_id, l.tactic_id, ck.kpi_id
+    SELECT l.id AS item_id, l.strategy_id, l.tactic_id, l.created_at, ck.kpi_id
     FROM content_item_kpi ck JOIN live l ON l.id = ck.content_item_id
     WHERE ck.strategy_id = ANY(:strategies)
 )
@@ -53,7 +53,7 @@ _COVERAGE = text(
     _LIVE
     + """,
 misaligned AS (
-    SELECT DISTINCT sv.strategy_id, sv.item_id FROM served sv
+    SELECT DISTINCT sv.strategy_id, sv.item_id, sv.created_at FROM served sv
     WHERE sv.tactic_id IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM kpi_tactic kt WHERE kt.kpi_id = sv.kpi_id AND kt.tactic_id = sv.tactic_id
     )
@@ -106,11 +106,10 @@ FROM (SELECT u.*, row_number() OVER (PARTITION BY u.strategy_id ORDER BY u.creat
       FROM unmapped u) u
 WHERE u.rank <= :sample
 UNION ALL
-SELECT 'misaligned_item', l.strategy_id, l.id, NULL, 0, 0, NULL, l.rank
-FROM (SELECT l.strategy_id, l.id,
-             row_number() OVER (PARTITION BY l.strategy_id ORDER BY l.created_at, l.id) AS rank
-      FROM misaligned m JOIN live l ON l.id = m.item_id) l
-WHERE l.rank <= :sample
+SELECT 'misaligned_item', m.strategy_id, m.item_id, NULL, 0, 0, NULL, m.rank
+FROM (SELECT m.*, row_number() OVER (PARTITION BY m.strategy_id ORDER BY m.created_at, m.item_id) AS rank
+      FROM misaligned m) m
+WHERE m.rank <= :sample
 """
 ).bindparams(bindparam("strategies", type_=ARRAY(Uuid)), bindparam("workspaces", type_=ARRAY(Uuid)))
 
