@@ -19,7 +19,7 @@ from domain.persistence.locate import database_url
 from domain.persistence.migrations import upgrade
 from domain.persistence.settings import DatabaseSettings
 from seed.load import Outcome, load
-from seed.scale import CONTENT_MAX, CONTENT_MIN, ScaleResult, load_scale
+from seed.scale import CONTENT_MAX, CONTENT_MIN, ScaleResult, key_of, load_scale
 from seed.scenarios import SCENARIOS
 
 T = TypeVar("T")
@@ -131,6 +131,6 @@ def scale_command(count: int, seed_value: int, today: dt.datetime | None, reset:
 
     result, seconds = _with_database(work)
     click.echo(
-        f"scale-{count}: {result.outcome.value} in {seconds:.1f} s "
+        f"{key_of(count)}: {result.outcome.value} in {seconds:.1f} s "
         f"(workspace {result.workspace_id}, strategy {result.strategy_id})"
     )

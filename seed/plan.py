@@ -78,8 +78,6 @@ class PlannedContent:
 @dataclass(frozen=True)
 class Plan:
     scenario: Scenario
-    today: dt.date
-    seed: int
     starts_on: dt.date
     ends_on: dt.date
     kpis: tuple[PlannedKpi, ...]
@@ -94,7 +92,7 @@ def plan(scenario: Scenario, today: dt.date, seed: int = 1) -> Plan:
     by_key = {kpi.key: kpi for kpi in scenario.kpis}
     reach = {channel.key: channel.impressions_per_post for channel in scenario.channels}
     content = tuple(_content(rng, spec, today, reach[spec.channel], by_key) for spec in scenario.content)
-    return Plan(scenario, today, seed, starts_on, ends_on, kpis, content)
+    return Plan(scenario, starts_on, ends_on, kpis, content)
 
 
 def _kpi(rng: random.Random, spec: KpiSpec, weeks: int, starts_on: dt.date, ends_on: dt.date) -> PlannedKpi:

@@ -40,6 +40,7 @@ CHANNELS = (
     (Platform.TIKTOK, ContentFormat.VIDEO),
     (Platform.NEWSLETTER, ContentFormat.NEWSLETTER),
 )
+FORMAT_OF = dict(CHANNELS)
 TOPICS = (
     "what changed this month",
     "a question from a customer",
@@ -57,7 +58,6 @@ class ScaleResult:
     outcome: Outcome
     workspace_id: uuid.UUID
     strategy_id: uuid.UUID
-    content: int
 
 
 def key_of(content: int) -> str:
@@ -137,11 +137,11 @@ async def load_scale(
     async with db.transaction() as session:
         outcome, existing = await make_room(session, key_of(content), reset=reset)
         if existing is not None:
-            return ScaleResult(outcome, existing.id, await _strategy_of(session, existing.id), content)
+            return ScaleResult(outcome, existing.id, await _strategy_of(session, existing.id))
         workspace = await build(session, plan(scenario_for(content), today, seed))
         strategy_id = await _strategy_of(session, workspace.id)
         await _copy_content(session, workspace.id, strategy_id, content, today, random.Random(seed))
-    return ScaleResult(outcome, workspace.id, strategy_id, content)
+    return ScaleResult(outcome, workspace.id, strategy_id)
 
 
 async def _strategy_of(session: AsyncSession, workspace_id: uuid.UUID) -> uuid.UUID:
@@ -181,10 +181,9 @@ async def _copy_content(
     )
     channels = (await session.execute(chosen)).all()
     rows = _Rows(workspace_id, strategy_id, today)
-    tactics = list(tactic_kpis)
     for n in range(count):
         channel = channels[n % len(channels)]
-        rows.add(rng, n, tactics, tactic_kpis, channel.id, channel.platform, channel.audience_id)
+        rows.add(rng, n, tactic_kpis, channel.id, channel.platform, channel.audience_id)
     connection = await (await session.connection()).get_raw_connection()
     driver: Any = connection.driver_connection
     for table, columns, records in rows.tables():
@@ -210,7 +209,6 @@ class _Rows:
         self,
         rng: random.Random,
         n: int,
-        tactics: list[uuid.UUID],
         tactic_kpis: dict[uuid.UUID, list[uuid.UUID]],
         channel_id: uuid.UUID,
         platform: Platform,
@@ -219,6 +217,7 @@ class _Rows:
         item_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         roll = rng.random()
         day: int | None = rng.randint(-7 * HISTORY_WEEKS, DAYS_AHEAD)
+        tactics = list(tactic_kpis)
         tactic: uuid.UUID | None = tactics[n % len(tactics)]
         status = status_on(day)
         if roll < 0.01:
@@ -235,7 +234,7 @@ class _Rows:
             primary = options[n % len(options)]
             served = {primary, options[rng.randrange(len(options))]}
             self.kpis.extend((self.workspace_id, self.strategy_id, item_id, kpi) for kpi in sorted(served))
-        format_ = dict(CHANNELS)[platform]
+        format_ = FORMAT_OF[platform]
         title = f"{TOPICS[n % len(TOPICS)].capitalize()} #{n + 1}"
         created = self.created + dt.timedelta(microseconds=n)
         self.items.append(
