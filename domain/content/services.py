@@ -167,8 +167,7 @@ async def create_content_item(
     await session.flush()
     await _write_kpis(session, item, kpi_ids)
     await _write_audiences(session, item, audience_ids)
-    await refresh_rollups(session, kpi_ids)
-    return item
+    return item  # a new item has no metrics yet, so no rollup changes
 
 
 async def update_content_item(
@@ -193,27 +192,27 @@ async def map_content_item(
     session: AsyncSession, scope: Scope, id_: uuid.UUID, mapping: ContentMapping, version: int | None = None
 ) -> ContentItem:
     """Set the tactic, primary KPI and contributing KPIs of one item in one step."""
-    item, affected = await _map(session, scope, id_, mapping, version)
-    await refresh_rollups(session, affected, field=("kpi_ids",))
+    served_before = await kpis_served_by(session, [id_])
+    item, serves = await _map(session, scope, id_, mapping, version)
+    await refresh_rollups(session, served_before | serves, field=("kpi_ids",))
     return item
 
 
 async def _map(
     session: AsyncSession, scope: Scope, id_: uuid.UUID, mapping: ContentMapping, version: int | None
 ) -> tuple[ContentItem, set[uuid.UUID]]:
-    """Map one item; returns it and the KPIs whose rollups the change touches (served before or now)."""
+    """Map one item; returns it and the KPIs it serves now (callers add those it served before)."""
     item = await records.get(session, ContentItem, id_, scope)
     records.check_version(item, version)
     kpi_ids, problems = await _mapping_problems(session, scope, item.strategy_id, mapping)
     if problems:
         raise DomainError(problems)
-    served_before = await kpis_served_by(session, [item.id])
     item.tactic_id = mapping.tactic_id
     item.primary_kpi_id = mapping.primary_kpi_id
     item.updated_at = func.clock_timestamp()
     await _write_kpis(session, item, kpi_ids)
     await session.flush()
-    return item, served_before | set(kpi_ids)
+    return item, set(kpi_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +237,7 @@ async def map_content_items(
     if len({entry.id for entry in items}) != len(items):
         raise DomainError.of(ErrorCode.DUPLICATE, "The same content item is listed more than once.", "items")
     mapped: list[ContentItem] = []
-    affected: set[uuid.UUID] = set()
+    affected = await kpis_served_by(session, [entry.id for entry in items])
     problems: list[Problem] = []
     for index, entry in enumerate(items):
         try:
