@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import ARRAY, ColumnElement, Table, Uuid, any_, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -133,3 +133,16 @@ async def flush_unique(session: AsyncSession, message: str, *field: str) -> None
             await session.flush()
     except IntegrityError as error:
         raise DomainError.of(ErrorCode.DUPLICATE, message, *field) from error
+
+
+def any_id(name: str, ids: Iterable[uuid.UUID]) -> ColumnElement[Any]:
+    """``ANY(:name)`` over an array of ids: one statement text whatever the number of ids."""
+    return any_(bindparam(name, sorted(set(ids)), type_=ARRAY(Uuid)))
+
+
+def check_batch_size(count: int, maximum: int, field: str, one: str) -> None:
+    """Refuse a batch (at ``field``, of entries each called ``one``) that is empty or too large."""
+    if not count:
+        raise DomainError.of(ErrorCode.REQUIRED, f"List at least one {one}.", field)
+    if count > maximum:
+        raise DomainError.of(ErrorCode.TOO_MANY, f"Record at most {maximum:,} {field} per call.", field)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, true
 from sqlalchemy.orm import InstrumentedAttribute
@@ -38,3 +39,12 @@ class Scope:
         if not self.workspace_ids:
             return false()
         return column.in_(self.workspace_ids)
+
+    @staticmethod
+    def sql(column: str) -> str:
+        """The scope as a condition of hand-written SQL on a ``workspace_id`` column (see :meth:`params`)."""
+        return f"(:everywhere OR {column} = ANY(:workspaces))"
+
+    def params(self) -> dict[str, Any]:
+        """The parameters :meth:`sql` binds (``workspaces`` typed as ``ARRAY(Uuid)`` by the statement)."""
+        return {"everywhere": self.workspace_ids is None, "workspaces": sorted(self.workspace_ids or ())}

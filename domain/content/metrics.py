@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, Uuid, any_, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
@@ -120,12 +120,7 @@ async def record_content_metrics(
 
 def check_batch_size(count: int) -> None:
     """Refuse a batch of no metrics or of more than :data:`METRICS_MAX`."""
-    if not count:
-        raise DomainError.of(ErrorCode.REQUIRED, "List at least one metric.", "metrics")
-    if count > METRICS_MAX:
-        raise DomainError.of(
-            ErrorCode.TOO_MANY, f"Record at most {METRICS_MAX:,} metrics per call.", "metrics"
-        )
+    records.check_batch_size(count, METRICS_MAX, "metrics", "metric")
 
 
 async def _check_metrics(
@@ -135,7 +130,7 @@ async def _check_metrics(
     strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
     item_ids = sorted({entry.content_item_id for entry in entries})
     found = select(ContentItem.id, ContentItem.strategy_id).where(
-        ContentItem.id == any_(bindparam("item_ids", item_ids, type_=ARRAY(Uuid))),
+        ContentItem.id == records.any_id("item_ids", item_ids),
         scope.where(ContentItem.workspace_id),
     )
     owners = {row.id: row.strategy_id for row in await session.execute(found)}

@@ -48,7 +48,9 @@ LEFT JOIN LATERAL (
     ) d
 ) h ON true
 WHERE (k.id = ANY(:ids) OR k.strategy_id = ANY(:strategies))
-  AND (:everywhere OR k.workspace_id = ANY(:workspaces))
+  AND """
+    + Scope.sql("k.workspace_id")
+    + """
 """
 ).bindparams(
     bindparam("ids", type_=ARRAY(Uuid)),
@@ -87,8 +89,7 @@ async def _rows(
         {
             "ids": sorted(set(kpi_ids)),
             "strategies": sorted(set(strategy_ids)),
-            "everywhere": scope.workspace_ids is None,
-            "workspaces": list(scope.workspace_ids or ()),
+            **scope.params(),
             "as_of": as_of,
         },
     )

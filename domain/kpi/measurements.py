@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ARRAY, Uuid, any_, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
@@ -40,12 +40,7 @@ class MeasurementEntry:
 
 def check_batch_size(count: int) -> None:
     """Refuse a batch of no measurements or of more than :data:`MEASUREMENTS_MAX`."""
-    if not count:
-        raise DomainError.of(ErrorCode.REQUIRED, "List at least one measurement.", "measurements")
-    if count > MEASUREMENTS_MAX:
-        raise DomainError.of(
-            ErrorCode.TOO_MANY, f"Record at most {MEASUREMENTS_MAX:,} measurements per call.", "measurements"
-        )
+    records.check_batch_size(count, MEASUREMENTS_MAX, "measurements", "measurement")
 
 
 async def check_measurements(
@@ -59,7 +54,7 @@ async def check_measurements(
     strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
     kpi_ids = sorted({entry.kpi_id for entry in entries})
     found = select(Kpi.id, Kpi.strategy_id, Kpi.source).where(
-        Kpi.id == any_(bindparam("kpi_ids", kpi_ids, type_=ARRAY(Uuid))), scope.where(Kpi.workspace_id)
+        Kpi.id == records.any_id("kpi_ids", kpi_ids), scope.where(Kpi.workspace_id)
     )
     kpis = {row.id: row for row in await session.execute(found)}
     rows: list[dict[str, Any]] = []

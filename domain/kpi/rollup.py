@@ -28,14 +28,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Select,
     Subquery,
-    Uuid,
     and_,
-    any_,
-    bindparam,
     case,
     delete,
     exists,
@@ -50,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.content.models import ContentItem, ContentMetric, ContentStatus, content_item_kpi
 from domain.errors import DomainError, ErrorCode
 from domain.kpi.models import Aggregation, Kpi, KpiMeasurement, KpiSource, MeasurementSource
+from domain.records import any_id
 from domain.values import DECIMAL_INTEGER_DIGITS
 
 _kpi = Kpi.__table__
@@ -62,11 +59,6 @@ _ROLLUP = MeasurementSource.CONTENT_ROLLUP
 ROLLUP_INPUTS = frozenset({"source", "metric", "aggregation", "starts_on"})
 #: A rolled-up value must stay below this in absolute value to fit a measurement.
 ROLLUP_LIMIT = Decimal(10) ** DECIMAL_INTEGER_DIGITS
-
-
-def _ids(name: str, ids: Iterable[uuid.UUID]) -> ColumnElement[Any]:
-    """``ANY(:name)`` over an array of ids: one statement text whatever the number of ids."""
-    return any_(bindparam(name, sorted(set(ids)), type_=ARRAY(Uuid)))
 
 
 def _daily(kpi_ids: Collection[uuid.UUID]) -> Subquery:
@@ -96,7 +88,7 @@ def _daily(kpi_ids: Collection[uuid.UUID]) -> Subquery:
             )
             .join(_metric, metric_matches)
         )
-        .where(_kpi.c.id == _ids("kpi_ids", kpi_ids), _kpi.c.source == KpiSource.CONTENT)
+        .where(_kpi.c.id == any_id("kpi_ids", kpi_ids), _kpi.c.source == KpiSource.CONTENT)
         .group_by(_kpi.c.id, _metric.c.observed_on)
         .subquery("daily")
     )
@@ -112,7 +104,7 @@ async def refresh_rollups(
     """
     ids = {id_ for id_ in kpi_ids if id_ is not None}
     if ids:
-        await _refresh(session, _kpi.c.id == _ids("locked_kpi_ids", ids), field)
+        await _refresh(session, _kpi.c.id == any_id("locked_kpi_ids", ids), field)
 
 
 async def refresh_rollups_of_items(
@@ -167,7 +159,7 @@ async def _refresh(session: AsyncSession, which: ColumnElement[bool], field: tup
     await session.execute(
         delete(KpiMeasurement)
         .where(
-            KpiMeasurement.kpi_id == _ids("rollup_kpi_ids", ids),
+            KpiMeasurement.kpi_id == any_id("rollup_kpi_ids", ids),
             KpiMeasurement.source == _ROLLUP,
             ~still_there,
         )
@@ -226,7 +218,7 @@ async def _write(session: AsyncSession, ids: Collection[uuid.UUID], field: tuple
 
 def _served_by(items: Collection[uuid.UUID]) -> Select[Any]:
     """The KPIs the items serve, as primary or contributing KPI (the links hold both)."""
-    return select(_link.c.kpi_id).where(_link.c.content_item_id == _ids("items", items)).distinct()
+    return select(_link.c.kpi_id).where(_link.c.content_item_id == any_id("items", items)).distinct()
 
 
 async def kpis_served_by(session: AsyncSession, item_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:

@@ -27,7 +27,7 @@ SAMPLE: Final = 50
 #: How many items are listed as the top contributors of each KPI.
 TOP: Final = 3
 
-_SCOPE = "(:everywhere OR s.workspace_id = ANY(:workspaces))"
+_SCOPE = Scope.sql("s.workspace_id")
 
 #: The strategies asked for that are in scope, their live (not archived) content, and every
 #: (item, KPI) it serves. The link table holds every KPI an item serves, its primary KPI
@@ -219,8 +219,7 @@ class Dashboard:
 def _params(scope: Scope, strategy_ids: Collection[uuid.UUID]) -> dict[str, Any]:
     return {
         "strategies": sorted(set(strategy_ids)),
-        "everywhere": scope.workspace_ids is None,
-        "workspaces": list(scope.workspace_ids or ()),
+        **scope.params(),
         "sample": SAMPLE,
         "top": TOP,
     }
