@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain import values
+from domain.errors import Problems
 from domain.persistence.database import Database
 from domain.scope import Scope
 from domain.strategy.brief import brief
@@ -40,8 +41,9 @@ def document_endpoint(
                 as_of = dt.date.fromisoformat(request.query_params["asOf"])
             except ValueError:
                 return _error(400, "INVALID_DATE", "asOf must be a date as YYYY-MM-DD.")
-            if not values.EARLIEST_DATE <= as_of <= values.LATEST_DATE:
-                return _error(400, "OUT_OF_RANGE", "asOf lies outside the dates redthread accepts.")
+            problems = Problems()
+            if values.date(problems, as_of, "asOf") is None:
+                return _error(400, "OUT_OF_RANGE", problems.items[0].message)
         async with db.read() as connection:
             found = await brief(connection, scope_of(request), parsed[1], as_of)
         if found is None:

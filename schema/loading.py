@@ -16,6 +16,7 @@ become GraphQL objects through each spec's ``convert``.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
@@ -55,6 +56,28 @@ def _no_filter(_: Hashable) -> Sequence[ColumnElement[bool]]:
 
 Fetch = Callable[[AsyncConnection, Scope, Sequence[K]], Awaitable[Mapping[K, V]]]
 """A domain read by key (a report, a figure per KPI …): what it finds for the keys it is given."""
+
+Day = tuple[uuid.UUID, dt.date]
+"""A key of a read that depends on the day asked about: an id and the day."""
+
+
+def per_day(
+    fetch: Callable[[AsyncConnection, Scope, dt.date, list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, V]]],
+) -> Fetch[Day, V]:
+    """A :data:`Fetch` keyed by (id, day) from one that reads many ids as of one day."""
+
+    async def by_day(connection: AsyncConnection, scope: Scope, keys: Sequence[Day]) -> dict[Day, V]:
+        days: dict[dt.date, list[uuid.UUID]] = defaultdict(list)
+        for id_, day in keys:
+            days[day].append(id_)
+        found: dict[Day, V] = {}
+        for day, ids in days.items():
+            for id_, value in (await fetch(connection, scope, day, ids)).items():
+                found[(id_, day)] = value
+        return found
+
+    return by_day
+
 
 Visible = Callable[[Scope], ColumnElement[bool]]
 """Which rows of a source the caller's scope lets them see."""

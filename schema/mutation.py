@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Self, TypeVar
 
 import strawberry
@@ -21,22 +22,31 @@ from domain.errors import DomainError, ErrorCode, Problem, Problems
 from domain.upsert import Counts
 from schema import ids
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, user_error, user_errors
 
 T = TypeVar("T")
 C = TypeVar("C")
+Given = TypeVar("Given")
+Entry = TypeVar("Entry")
 
 #: The type of node each id field of a change set names.
 ID_FIELDS = {"tactic_ids": "Tactic", "audience_ids": "Audience", "channel_id": "Channel"}
 
 
-async def run(info: Info, body: Callable[[AsyncSession], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
-    """Run ``body`` in one transaction; a refused input becomes ``userErrors`` and changes nothing."""
+async def run(
+    info: Info,
+    body: Callable[[AsyncSession], Awaitable[T]],
+    to_error: Callable[[Problem], UserError] = user_error,
+) -> tuple[T | None, list[UserError]]:
+    """Run ``body`` in one transaction; a refused input becomes ``userErrors`` and changes nothing.
+
+    ``to_error`` turns each problem into a user error (by default with camelCase field names).
+    """
     try:
         async with info.context.db.transaction() as session:
             return await body(session), []
     except DomainError as error:
-        return None, user_errors(error)
+        return None, [to_error(problem) for problem in error.problems]
     except StaleDataError:
         conflict = Problem(
             ErrorCode.CONFLICT,
@@ -113,3 +123,34 @@ class RecordedPayload:
         return cls(
             created=counts.created, updated=counts.updated, unchanged=counts.unchanged, user_errors=errors
         )
+
+
+def decode_batch(
+    strategy_id: str,
+    given: Sequence[Given],
+    check_size: Callable[[int], None],
+    entry_of: Callable[[int, Given], Entry],
+) -> tuple[uuid.UUID, list[Entry]]:
+    """The strategy and the entries of a batch, or every problem of their ids (and its size) at once.
+
+    ``entry_of(index, given)`` decodes one entry's ids, raising DomainError for a bad one.
+    """
+    problems: list[Problem] = []
+    strategy: uuid.UUID | None = None
+    try:
+        strategy = ids.decode(strategy_id, "Strategy", "strategy_id")
+    except DomainError as error:
+        problems.extend(error.problems)
+    try:
+        check_size(len(given))
+    except DomainError as error:
+        raise DomainError([*problems, *error.problems]) from error
+    entries: list[Entry] = []
+    for index, entry in enumerate(given):
+        try:
+            entries.append(entry_of(index, entry))
+        except DomainError as error:
+            problems.extend(error.problems)
+    if problems or strategy is None:
+        raise DomainError(problems)
+    return strategy, entries

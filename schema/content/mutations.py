@@ -22,7 +22,7 @@ from schema import ids
 from schema.content.types import ContentItem, ContentMetric
 from schema.context import Info
 from schema.errors import UserError
-from schema.mutation import RecordedPayload, changes, decode, run
+from schema.mutation import RecordedPayload, changes, decode, decode_batch, run
 
 UNSET = strawberry.UNSET
 
@@ -198,29 +198,11 @@ class DeleteContentMetricPayload:
 def _metric_entries(
     strategy_id: strawberry.ID, given: list[ContentMetricEntryInput]
 ) -> tuple[uuid.UUID, list[MetricEntry]]:
-    """The strategy and the entries, or every problem of their ids (and of the batch size) at once."""
-    problems: list[Problem] = []
-    try:
-        strategy = ids.decode(strategy_id, "Strategy", "strategy_id")
-    except DomainError as error:
-        problems.extend(error.problems)
-    try:
-        metrics.check_batch_size(len(given))
-    except DomainError as error:
-        raise DomainError([*problems, *error.problems]) from error
-    entries: list[MetricEntry] = []
-    for index, entry in enumerate(given):
-        try:
-            item_id = ids.decode(
-                entry.content_item_id, "ContentItem", "metrics", str(index), "content_item_id"
-            )
-        except DomainError as error:
-            problems.extend(error.problems)
-            continue
-        entries.append(MetricEntry(item_id, entry.metric, entry.observed_on, entry.value))
-    if problems:
-        raise DomainError(problems)
-    return strategy, entries
+    def entry_of(index: int, entry: ContentMetricEntryInput) -> MetricEntry:
+        item_id = ids.decode(entry.content_item_id, "ContentItem", "metrics", str(index), "content_item_id")
+        return MetricEntry(item_id, entry.metric, entry.observed_on, entry.value)
+
+    return decode_batch(strategy_id, given, metrics.check_batch_size, entry_of)
 
 
 def _item(row: ContentItemRow | None) -> ContentItem | None:

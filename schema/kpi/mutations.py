@@ -25,7 +25,7 @@ from schema import ids
 from schema.context import Info
 from schema.errors import UserError, user_error
 from schema.kpi.types import Kpi, KpiMeasurement
-from schema.mutation import RecordedPayload, changes, decode, run
+from schema.mutation import RecordedPayload, changes, decode, decode_batch, run
 
 UNSET = strawberry.UNSET
 
@@ -224,27 +224,11 @@ def kpi_id_of(text: str) -> uuid.UUID | None:
 def _entries(
     strategy_id: strawberry.ID, given: list[KpiMeasurementEntryInput]
 ) -> tuple[uuid.UUID, list[MeasurementEntry]]:
-    """The strategy and the entries, or every problem of their ids (and of the batch size) at once."""
-    problems: list[Problem] = []
-    try:
-        strategy = decode(strategy_id, "Strategy", "strategy_id")
-    except DomainError as error:
-        problems.extend(error.problems)
-    try:
-        check_batch_size(len(given))
-    except DomainError as error:
-        raise DomainError([*problems, *error.problems]) from error
-    entries: list[MeasurementEntry] = []
-    for index, entry in enumerate(given):
-        try:
-            kpi_id = ids.decode(entry.kpi_id, "Kpi", "measurements", str(index), "kpi_id")
-        except DomainError as error:
-            problems.extend(error.problems)
-            continue
-        entries.append(MeasurementEntry(kpi_id, entry.observed_on, entry.value, entry.source, entry.note))
-    if problems:
-        raise DomainError(problems)
-    return strategy, entries
+    def entry_of(index: int, entry: KpiMeasurementEntryInput) -> MeasurementEntry:
+        kpi_id = ids.decode(entry.kpi_id, "Kpi", "measurements", str(index), "kpi_id")
+        return MeasurementEntry(kpi_id, entry.observed_on, entry.value, entry.source, entry.note)
+
+    return decode_batch(strategy_id, given, check_batch_size, entry_of)
 
 
 async def _file_bytes(file: Any) -> bytes:
@@ -373,20 +357,12 @@ class KpiMutations:
     async def import_kpi_measurements(
         self, info: Info, input: ImportKpiMeasurementsInput
     ) -> ImportKpiMeasurementsPayload:
-        refused: list[Problem] = []
-
         async def body(session: AsyncSession) -> Counts:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
             data = await _file_bytes(input.file)
-            try:
-                return await csv_import.import_measurements(
-                    session, info.context.scope, strategy_id, data, kpi_id_of
-                )
-            except DomainError as error:
-                refused.extend(error.problems)
-                raise
+            return await csv_import.import_measurements(
+                session, info.context.scope, strategy_id, data, kpi_id_of
+            )
 
-        counts, errors = await run(info, body)
-        if refused:
-            errors = [_file_error(problem) for problem in refused]
+        counts, errors = await run(info, body, _file_error)
         return ImportKpiMeasurementsPayload.of(counts, errors)

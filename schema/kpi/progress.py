@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
 from decimal import Decimal
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import values
+from domain.errors import Problems
 from domain.kpi import progress as rule
 from domain.kpi.facts import kpi_facts
 from domain.kpi.progress import KpiFacts, ProgressStatus
 from domain.kpi.smart import Smart, SmartLetter, SmartReasonCode
-from domain.scope import Scope
 from schema.context import Info
 from schema.errors import QueryError
+from schema.loading import per_day
 
 strawberry.enum(
     ProgressStatus,
@@ -36,33 +34,19 @@ strawberry.enum(
 )
 strawberry.enum(SmartReasonCode, description="Why a KPI fails a letter of SMART.")
 
-KpiKey = tuple[uuid.UUID, dt.date]
-
 
 def judged_on(as_of: dt.date | None) -> dt.date:
     """The day an ``asOf`` argument names (today, UTC, when it is null), within the dates accepted."""
     if as_of is None:
         return dt.datetime.now(dt.UTC).date()
-    if not values.EARLIEST_DATE <= as_of <= values.LATEST_DATE:
-        raise QueryError(
-            f"asOf must lie between {values.EARLIEST_DATE.isoformat()} and {values.LATEST_DATE.isoformat()}.",
-            "OUT_OF_RANGE",
-        )
+    problems = Problems()
+    if values.date(problems, as_of, "asOf") is None:
+        raise QueryError(problems.items[0].message, "OUT_OF_RANGE")
     return as_of
 
 
-async def facts_by_key(
-    connection: AsyncConnection, scope: Scope, keys: Sequence[KpiKey]
-) -> dict[KpiKey, KpiFacts]:
-    """The facts of each (KPI, day) asked for, one statement per distinct day."""
-    days: dict[dt.date, list[uuid.UUID]] = defaultdict(list)
-    for kpi_id, as_of in keys:
-        days[as_of].append(kpi_id)
-    found: dict[KpiKey, KpiFacts] = {}
-    for as_of, kpi_ids in days.items():
-        for kpi_id, facts in (await kpi_facts(connection, scope, as_of, kpi_ids)).items():
-            found[(kpi_id, as_of)] = facts
-    return found
+#: The facts of each (KPI, day) asked for, one statement per distinct day.
+facts_by_key = per_day(kpi_facts)
 
 
 async def load_facts(info: Info, kpi_id: uuid.UUID, as_of: dt.date | None) -> KpiFacts:

@@ -5,23 +5,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.content.models import ContentStatus
 from domain.kpi.facts import strategy_kpi_facts
 from domain.kpi.progress import KpiFacts
-from domain.scope import Scope
 from domain.strategy import coverage as counting
 from domain.strategy.brief import Figures
 from domain.strategy.coverage import Coverage, Dashboard
 from domain.strategy.health import MIX_TOLERANCE, Finding, FindingCode, NodeRef, Severity, findings, share
 from schema.context import Info
+from schema.loading import per_day
 from schema.relay import NODE_SPECS, Node, load_by_id, load_required
 
 if TYPE_CHECKING:
@@ -45,21 +42,8 @@ strawberry.enum(
 )
 
 
-StrategyDay = tuple[uuid.UUID, dt.date]
-
-
-async def _kpi_facts(
-    connection: AsyncConnection, scope: Scope, keys: Sequence[StrategyDay]
-) -> dict[StrategyDay, dict[uuid.UUID, KpiFacts]]:
-    """The KPI facts of each (strategy, day), one statement per distinct day."""
-    days: dict[dt.date, list[uuid.UUID]] = defaultdict(list)
-    for strategy_id, as_of in keys:
-        days[as_of].append(strategy_id)
-    found: dict[StrategyDay, dict[uuid.UUID, KpiFacts]] = {}
-    for as_of, strategy_ids in days.items():
-        for strategy_id, facts in (await strategy_kpi_facts(connection, scope, as_of, strategy_ids)).items():
-            found[(strategy_id, as_of)] = facts
-    return found
+#: The KPI facts of each (strategy, day), one statement per distinct day.
+_kpi_facts = per_day(strategy_kpi_facts)
 
 
 async def load_coverage(info: Info, strategy_id: uuid.UUID) -> Coverage:
