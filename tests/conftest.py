@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import re
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +113,10 @@ async def db(
         await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+_IN_LIST = re.compile(r"IN \(\$\d+(?:::\w+)?(?:, \$\d+(?:::\w+)?)*\)")
+_NODE_LOAD = re.compile(r"\.id IN \(…\)")
+
+
 @dataclass
 class StatementLog:
     """Counts the SQL statements sent to the database."""
@@ -123,6 +129,15 @@ class StatementLog:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+    def cost(self) -> Counter[str]:
+        """Each kind of statement and how often it ran, a load of nodes by id counted once.
+
+        Loads of nodes by id are batched per turn of the event loop, so the nodes a request
+        names from two places may come in one batch or two depending on timing.
+        """
+        kinds = Counter(_IN_LIST.sub("IN (…)", " ".join(statement.split())) for statement in self.statements)
+        return Counter({kind: 1 if _NODE_LOAD.search(kind) else n for kind, n in kinds.items()})
 
 
 @pytest.fixture

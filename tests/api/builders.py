@@ -90,14 +90,17 @@ def result_field(mutation: str) -> str:
 
 
 async def call(
-    gql: GraphQLClient, mutation: str, input: dict[str, Any], selection: str = ""
+    gql: GraphQLClient, mutation: str, input: dict[str, Any], selection: str = "", *, errors: str = ERRORS
 ) -> dict[str, Any]:
-    """Run ``mutation(input:)``; GraphQL errors fail the test, user errors do not."""
+    """Run ``mutation(input:)``; GraphQL errors fail the test, user errors do not.
+
+    ``errors`` selects the user errors, to ask for more of them than ``ERRORS`` does.
+    """
     type_name = mutation[0].upper() + mutation[1:] + "Input"
     field = result_field(mutation)
     selection = selection or (field if field == "deletedId" else f"{field} {{ id }}")
     body = await gql.post(
-        f"mutation($input: {type_name}!) {{ {mutation}(input: $input) {{ {selection} {ERRORS} }} }}",
+        f"mutation($input: {type_name}!) {{ {mutation}(input: $input) {{ {selection} {errors} }} }}",
         input=input,
     )
     assert "errors" not in body, body["errors"]

@@ -93,3 +93,70 @@ async def content_item(gql: GraphQLClient, graph: dict[str, Any], title: str, **
         "contentItem",
         {"strategyId": graph["strategy"], "title": title, "format": "POST", **extra},
     )
+
+
+async def measure(gql: GraphQLClient, kpi: str, day: str, value: str, source: str = "MANUAL") -> None:
+    """Record one value of a KPI, which must succeed."""
+    await create(
+        gql,
+        "createKpiMeasurement",
+        "kpiMeasurement",
+        {"kpiId": kpi, "observedOn": day, "value": value, "source": source},
+    )
+
+
+RECORD = f"""
+mutation($input: RecordKpiMeasurementsInput!) {{
+  recordKpiMeasurements(input: $input) {{ created updated unchanged {ERRORS} }}
+}}
+"""
+RECORD_METRICS = f"""
+mutation($input: RecordContentMetricsInput!) {{
+  recordContentMetrics(input: $input) {{ created updated unchanged {ERRORS} }}
+}}
+"""
+MEASUREMENTS = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Kpi { measurements(first: 100) { nodes { observedOn value source note version updatedAt } } }
+  }
+}
+"""
+METRICS = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on ContentItem { metrics(first: 100) { nodes { metric observedOn value version updatedAt } } }
+  }
+}
+"""
+
+
+async def record(gql: GraphQLClient, strategy: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run ``recordKpiMeasurements``; GraphQL errors fail the test, user errors do not."""
+    data = await gql.data(RECORD, input={"strategyId": strategy, "measurements": entries})
+    payload: dict[str, Any] = data["recordKpiMeasurements"]
+    return payload
+
+
+async def record_metrics(gql: GraphQLClient, strategy: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run ``recordContentMetrics``; GraphQL errors fail the test, user errors do not."""
+    data = await gql.data(RECORD_METRICS, input={"strategyId": strategy, "metrics": entries})
+    payload: dict[str, Any] = data["recordContentMetrics"]
+    return payload
+
+
+async def measurements(gql: GraphQLClient, kpi: str) -> list[dict[str, Any]]:
+    """The first 100 measurements of a KPI."""
+    found: list[dict[str, Any]] = (await gql.data(MEASUREMENTS, id=kpi))["node"]["measurements"]["nodes"]
+    return found
+
+
+async def metrics_of(gql: GraphQLClient, item: str) -> list[dict[str, Any]]:
+    """The first 100 metrics of a content item."""
+    found: list[dict[str, Any]] = (await gql.data(METRICS, id=item))["node"]["metrics"]["nodes"]
+    return found
+
+
+def counts(payload: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
+    """What a batch created, updated and left unchanged."""
+    return payload["created"], payload["updated"], payload["unchanged"]

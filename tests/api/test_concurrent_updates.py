@@ -7,18 +7,24 @@ from typing import Any
 
 import pytest
 
+from tests.api.builders import call, result_field
 from tests.api.helpers import content_item, strategy_graph
 from tests.conftest import GraphQLClient
 
 # mutation, the graph key of the record, the field changed, the payload field
 CASES = [
-    ("updateStrategy", "strategy", "name", "strategy"),
-    ("updateTactic", "tactic", "name", "tactic"),
-    ("updateKpi", "kpi", "name", "kpi"),
-    ("updateAudience", "audience", "name", "audience"),
-    ("updateChannel", "channel", "name", "channel"),
-    ("updateContentItem", "item", "title", "contentItem"),
+    (mutation, key, field, result_field(mutation))
+    for mutation, key, field in (
+        ("updateStrategy", "strategy", "name"),
+        ("updateTactic", "tactic", "name"),
+        ("updateKpi", "kpi", "name"),
+        ("updateAudience", "audience", "name"),
+        ("updateChannel", "channel", "name"),
+        ("updateContentItem", "item", "title"),
+    )
 ]
+#: The user errors with the version a conflict reports.
+ERRORS_WITH_VERSION = "userErrors { field message code currentVersion }"
 
 
 async def _target(gql: GraphQLClient, key: str) -> str:
@@ -29,14 +35,7 @@ async def _target(gql: GraphQLClient, key: str) -> str:
 
 
 async def _update(gql: GraphQLClient, mutation: str, payload: str, field: str, input: dict[str, Any]) -> Any:
-    type_name = mutation[0].upper() + mutation[1:] + "Input"
-    body = await gql.post(
-        f"mutation($input: {type_name}!) {{ {mutation}(input: $input) "
-        f"{{ {payload} {{ version {field} }} userErrors {{ field message code currentVersion }} }} }}",
-        input=input,
-    )
-    assert "errors" not in body, body
-    return body["data"][mutation]
+    return await call(gql, mutation, input, f"{payload} {{ version {field} }}", errors=ERRORS_WITH_VERSION)
 
 
 @pytest.mark.parametrize(("mutation", "key", "field", "payload"), CASES, ids=[c[0] for c in CASES])

@@ -14,9 +14,8 @@ from click.testing import CliRunner
 from api import cli
 from domain.persistence.database import Database
 from schema import ids
-from tests.api.builders import global_id
-from tests.api.helpers import ERRORS, create, strategy_graph
-from tests.api.test_measurements import measurements
+from tests.api.builders import codes, global_id
+from tests.api.helpers import ERRORS, counts, create, measurements, strategy_graph
 from tests.conftest import GraphQLClient
 
 IMPORT = f"""
@@ -49,14 +48,6 @@ async def upload(
     assert "errors" not in body, body["errors"]
     payload: dict[str, Any] = body["data"]["importKpiMeasurements"]
     return payload
-
-
-def counts(payload: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
-    return payload["created"], payload["updated"], payload["unchanged"]
-
-
-def errors(payload: dict[str, Any]) -> list[tuple[list[str] | None, str]]:
-    return [(error["field"], error["code"]) for error in payload["userErrors"]]
 
 
 def values(rows: list[dict[str, Any]]) -> list[tuple[str, Decimal, str, str]]:
@@ -136,7 +127,7 @@ async def test_every_bad_row_is_reported_with_its_row_and_column_and_nothing_is_
         f"{global_id('Kpi')},2025-03-07,1,",  # 15: the id of no KPI
     ]
     payload = await upload(gql, graph["strategy"], ("\n".join(lines) + "\n").encode())
-    assert errors(payload) == [
+    assert codes(payload) == [
         (["rows", "3", "kpi"], "NOT_FOUND"),
         (["rows", "4", "observed_on"], "INVALID_DATE"),
         (["rows", "5", "observed_on"], "INVALID_DATE"),
@@ -165,7 +156,7 @@ async def test_a_file_that_is_not_utf8_is_refused_at_its_row(gql: GraphQLClient)
         "latin-1"
     )
     payload = await upload(gql, graph["strategy"], data)
-    assert errors(payload) == [(["rows", "3"], "INVALID_ENCODING")]
+    assert codes(payload) == [(["rows", "3"], "INVALID_ENCODING")]
     assert payload["userErrors"][0]["message"].startswith("Row 3: ")
     assert await measurements(gql, graph["kpis"][0]) == []
 
@@ -173,31 +164,31 @@ async def test_a_file_that_is_not_utf8_is_refused_at_its_row(gql: GraphQLClient)
 async def test_the_header_must_name_the_columns(gql: GraphQLClient) -> None:
     graph = await strategy_graph(gql)
     missing = await upload(gql, graph["strategy"], b"KPI;Value\nReach;1\n")
-    assert errors(missing) == [(["columns", "observed_on"], "MISSING_COLUMN")]
+    assert codes(missing) == [(["columns", "observed_on"], "MISSING_COLUMN")]
     unknown = await upload(
         gql, graph["strategy"], b"kpi,date,value,observed_on,kpi\nReach,x,1,2025-01-01,y\n"
     )
-    assert errors(unknown) == [(["columns", "kpi"], "DUPLICATE"), (["columns", "date"], "UNKNOWN_COLUMN")]
+    assert codes(unknown) == [(["columns", "kpi"], "DUPLICATE"), (["columns", "date"], "UNKNOWN_COLUMN")]
     empty = await upload(gql, graph["strategy"], b"")
-    assert errors(empty) == [(["file"], "EMPTY_FILE")]
+    assert codes(empty) == [(["file"], "EMPTY_FILE")]
     header_only = await upload(gql, graph["strategy"], b"kpi,observed_on,value\r\n\r\n")
-    assert errors(header_only) == [(["rows"], "EMPTY_FILE")]
+    assert codes(header_only) == [(["rows"], "EMPTY_FILE")]
     for only_empty_cells in (b",,,\n", b'""\n', b"\r\n;;\r\n\r\n", b"sep=;\n"):
         no_header = await upload(gql, graph["strategy"], only_empty_cells)
-        assert errors(no_header) == [(["file"], "EMPTY_FILE")], only_empty_cells
+        assert codes(no_header) == [(["file"], "EMPTY_FILE")], only_empty_cells
     assert all(error["message"] for error in [*missing["userErrors"], *header_only["userErrors"]])
 
 
 async def test_limits_of_the_file(gql: GraphQLClient) -> None:
     graph = await strategy_graph(gql)
     too_large = await upload(gql, graph["strategy"], b"kpi,observed_on,value\n" + b" " * (5 * 1024 * 1024))
-    assert errors(too_large) == [(["file"], "FILE_TOO_LARGE")]
+    assert codes(too_large) == [(["file"], "FILE_TOO_LARGE")]
     rows = "".join(f"Reach,{2000 + n // 365}-01-01,{n}\n" for n in range(10_001))
     too_many = await upload(gql, graph["strategy"], ("kpi,observed_on,value\n" + rows).encode())
-    assert errors(too_many) == [(["rows"], "TOO_MANY")]
+    assert codes(too_many) == [(["rows"], "TOO_MANY")]
     await upload(gql, graph["strategy"], b"x" * (7 * 1024 * 1024), expect_status=413)
     unknown = await upload(gql, global_id("Strategy"), b"kpi,observed_on,value\nReach,2025-01-01,1\n")
-    assert errors(unknown) == [(["strategyId"], "NOT_FOUND")]
+    assert codes(unknown) == [(["strategyId"], "NOT_FOUND")]
 
 
 async def test_a_multipart_request_needs_a_preflight_header(gql: GraphQLClient) -> None:
@@ -213,7 +204,7 @@ async def test_a_multipart_request_needs_a_preflight_header(gql: GraphQLClient) 
 async def test_a_file_sent_as_json_is_refused(gql: GraphQLClient) -> None:
     graph = await strategy_graph(gql)
     body = await gql.post(IMPORT, input={"strategyId": graph["strategy"], "file": "kpi,observed_on,value"})
-    assert errors(body["data"]["importKpiMeasurements"]) == [(["file"], "REQUIRED")]
+    assert codes(body["data"]["importKpiMeasurements"]) == [(["file"], "REQUIRED")]
 
 
 async def test_the_cli_imports_a_file_and_lists_problems(
@@ -271,7 +262,7 @@ async def test_numbers_and_dates_take_ascii_digits_only(gql: GraphQLClient) -> N
     graph = await strategy_graph(gql)
     data = "kpi,observed_on,value\nReach,2025-03-01,١٢٣\nReach,٢٠٢٥-٠٣-٠٢,1\nReach,2025-03-03,１２\n".encode()
     payload = await upload(gql, graph["strategy"], data)
-    assert errors(payload) == [
+    assert codes(payload) == [
         (["rows", "2", "value"], "NOT_A_NUMBER"),
         (["rows", "3", "observed_on"], "INVALID_DATE"),
         (["rows", "4", "value"], "NOT_A_NUMBER"),
@@ -313,7 +304,7 @@ async def test_what_spreadsheets_write_is_read(gql: GraphQLClient) -> None:
         b"Reach;2025-03-09;1;x\n"  # 6: a cell past the last column
     )
     payload = await upload(gql, graph["strategy"], refused)
-    assert errors(payload) == [
+    assert codes(payload) == [
         (["rows", "3", "value"], "NOT_A_NUMBER"),
         (["rows", "4", "value"], "NOT_A_NUMBER"),
         (["rows", "5", "value"], "NOT_A_NUMBER"),
@@ -321,11 +312,11 @@ async def test_what_spreadsheets_write_is_read(gql: GraphQLClient) -> None:
     ]
     assert "1234,5" in payload["userErrors"][0]["message"]
     unknown_separator = await upload(gql, graph["strategy"], b"sep=|\nkpi|observed_on|value\n")
-    assert errors(unknown_separator) == [(["rows", "1"], "MALFORMED_ROW")]
+    assert codes(unknown_separator) == [(["rows", "1"], "MALFORMED_ROW")]
     empty_in_the_middle = await upload(
         gql, graph["strategy"], b"kpi;;observed_on;value\nReach;;2025-03-10;1\n"
     )
-    assert errors(empty_in_the_middle) == [(["columns", ""], "UNKNOWN_COLUMN")]
+    assert codes(empty_in_the_middle) == [(["columns", ""], "UNKNOWN_COLUMN")]
     assert len(await measurements(gql, reach)) == 5
 
 
@@ -343,7 +334,7 @@ async def test_a_kpi_may_be_named_by_its_database_id(gql: GraphQLClient) -> None
         f"{graph['audience']},2025-03-01,1",  # 6: the global id of an audience
     ]
     refused = await upload(gql, graph["strategy"], ("\n".join(lines) + "\n").encode())
-    assert errors(refused) == [
+    assert codes(refused) == [
         (["rows", "4", "kpi"], "WRONG_STRATEGY"),
         (["rows", "5", "kpi"], "NOT_FOUND"),
         (["rows", "6", "kpi"], "INVALID_ID"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -53,12 +52,6 @@ async def demo_gql(db: Database) -> AsyncIterator[GraphQLClient]:
 async def _create(gql: GraphQLClient, scenario: str) -> dict[str, Any]:
     payload: dict[str, Any] = (await gql.data(CREATE, scenario=scenario))["createDemoWorkspace"]
     return payload
-
-
-def _db_id(global_id: str) -> uuid.UUID:
-    parsed = ids.parse(global_id)
-    assert parsed is not None
-    return parsed[1]
 
 
 async def test_scenarios_are_listed_only_when_demo_workspaces_are_on(
@@ -130,13 +123,13 @@ async def test_a_demo_workspace_is_isolated(db: Database, demo_gql: GraphQLClien
     other_items = [n["id"] for n in other["strategies"]["nodes"][0]["contentItems"]["nodes"]]
     assert not set(one_items) & set(other_items)
     # A caller scoped to one workspace reaches none of the other's ids.
-    context = Context(db=db, scope=Scope.of(_db_id(one["id"])), request_id="isolation")
+    context = Context(db=db, scope=Scope.of(ids.decode(one["id"], "Workspace")), request_id="isolation")
     query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
     seen = await schema.execute(query, {"ids": [one["id"], *one_items[:50]]}, context_value=context)
     assert seen.errors is None
     assert seen.data is not None
     assert all(node is not None for node in seen.data["nodes"])
-    context = Context(db=db, scope=Scope.of(_db_id(one["id"])), request_id="isolation")
+    context = Context(db=db, scope=Scope.of(ids.decode(one["id"], "Workspace")), request_id="isolation")
     hidden = await schema.execute(query, {"ids": [other["id"], *other_items[:50]]}, context_value=context)
     assert hidden.errors is None
     assert hidden.data is not None
@@ -146,7 +139,7 @@ async def test_a_demo_workspace_is_isolated(db: Database, demo_gql: GraphQLClien
 async def test_purge_removes_every_row_of_expired_workspaces_and_nothing_else(
     db: Database, demo_gql: GraphQLClient
 ) -> None:
-    expiring = _db_id((await _create(demo_gql, "luxury-bags"))["workspace"]["id"])
+    expiring = ids.decode((await _create(demo_gql, "luxury-bags"))["workspace"]["id"], "Workspace")
     async with db.transaction() as session:
         await purge_expired(session, dt.datetime.now(dt.UTC))  # nothing has expired yet
     before = await all_rows(db)
@@ -154,7 +147,7 @@ async def test_purge_removes_every_row_of_expired_workspaces_and_nothing_else(
     assert of_it["content_item"] == len(SCENARIOS["luxury-bags"].content)
     # A later one, which has not expired at the time of the purge.
     await asyncio.sleep(0.01)
-    lasting = _db_id((await _create(demo_gql, "law-firm"))["workspace"]["id"])
+    lasting = ids.decode((await _create(demo_gql, "law-firm"))["workspace"]["id"], "Workspace")
     lasting_rows = await rows_in(db, lasting)
     query = "query($id: ID!) { workspace(id: $id) { expiresAt } }"
     expiry = await demo_gql.data(query, id=ids.encode("Workspace", expiring))
@@ -172,7 +165,7 @@ async def test_purge_removes_every_row_of_expired_workspaces_and_nothing_else(
 async def test_purge_skips_a_workspace_being_written_to_and_takes_it_next_time(
     db: Database, demo_gql: GraphQLClient
 ) -> None:
-    workspace = _db_id((await _create(demo_gql, "law-firm"))["workspace"]["id"])
+    workspace = ids.decode((await _create(demo_gql, "law-firm"))["workspace"]["id"], "Workspace")
     later = dt.datetime.now(dt.UTC) + LIFETIME * 2
     async with db.transaction() as writing:
         await create_channel(
@@ -188,7 +181,7 @@ async def test_purge_skips_a_workspace_being_written_to_and_takes_it_next_time(
 
 
 async def test_the_service_purges_periodically(db: Database, demo_gql: GraphQLClient) -> None:
-    workspace = _db_id((await _create(demo_gql, "law-firm"))["workspace"]["id"])
+    workspace = ids.decode((await _create(demo_gql, "law-firm"))["workspace"]["id"], "Workspace")
     async with db.transaction() as session:
         found = await session.get(Workspace, workspace)
         assert found is not None

@@ -6,8 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from tests.api.builders import ok
-from tests.api.helpers import create, create_workspace
+from tests.api.helpers import create, create_workspace, measure
 from tests.conftest import GraphQLClient, StatementLog
 
 PROGRESS = """
@@ -69,13 +68,6 @@ async def _kpi(gql: GraphQLClient, graph: dict[str, Any], **fields: Any) -> str:
     return kpi
 
 
-async def _measure(gql: GraphQLClient, kpi: str, *points: tuple[str, str] | tuple[str, str, str]) -> None:
-    for point in points:
-        day, value, *source = point
-        input = {"kpiId": kpi, "observedOn": day, "value": value, "source": source[0] if source else "MANUAL"}
-        await ok(gql, "createKpiMeasurement", input)
-
-
 async def _progress(gql: GraphQLClient, kpi: str, as_of: str | None) -> dict[str, Any]:
     data = await gql.data(PROGRESS, id=kpi, asOf=as_of)
     result: dict[str, Any] = data["node"]["progress"]
@@ -94,15 +86,11 @@ def _least_squares_at(points: list[tuple[dt.date, Decimal]], day: dt.date) -> De
 
 async def test_progress_of_an_increasing_kpi_halfway(gql: GraphQLClient) -> None:
     kpi = await _kpi(gql, await _strategy(gql))
-    await _measure(
-        gql,
-        kpi,
-        ("2030-01-01", "100"),
-        ("2030-03-01", "118"),
-        ("2030-06-30", "140"),
-        ("2030-06-30", "149", "IMPORT"),  # written last: this one counts for the day
-        ("2030-07-15", "900"),  # after the day asked for
-    )
+    await measure(gql, kpi, "2030-01-01", "100")
+    await measure(gql, kpi, "2030-03-01", "118")
+    await measure(gql, kpi, "2030-06-30", "140")
+    await measure(gql, kpi, "2030-06-30", "149", "IMPORT")  # written last: this one counts for the day
+    await measure(gql, kpi, "2030-07-15", "900")  # after the day asked for
     result = await _progress(gql, kpi, "2030-06-30")
     assert result["status"] == "ON_TRACK"
     assert Decimal(result["current"]) == Decimal("149")
@@ -127,14 +115,14 @@ async def test_progress_of_an_increasing_kpi_halfway(gql: GraphQLClient) -> None
 async def test_status_moves_with_the_measurements_and_the_day(gql: GraphQLClient) -> None:
     kpi = await _kpi(gql, await _strategy(gql))
     assert (await _progress(gql, kpi, "2030-06-30"))["status"] == "NO_DATA"
-    await _measure(gql, kpi, ("2030-06-30", "125"))
+    await measure(gql, kpi, "2030-06-30", "125")
     assert (await _progress(gql, kpi, "2030-06-30"))["status"] == "OFF_TRACK"  # pace 0.5
-    await _measure(gql, kpi, ("2030-07-01", "140"))
+    await measure(gql, kpi, "2030-07-01", "140")
     assert (await _progress(gql, kpi, "2030-07-01"))["status"] == "AT_RISK"
-    await _measure(gql, kpi, ("2030-08-01", "210"))
+    await measure(gql, kpi, "2030-08-01", "210")
     assert (await _progress(gql, kpi, "2030-08-01"))["status"] == "ACHIEVED"
     # After the deadline only what was measured by the deadline counts.
-    await _measure(gql, kpi, ("2031-01-20", "90"))
+    await measure(gql, kpi, "2031-01-20", "90")
     late = await _progress(gql, kpi, "2031-02-01")
     assert (late["status"], Decimal(late["current"]), late["daysLeft"]) == ("ACHIEVED", Decimal(210), -36)
 
@@ -151,7 +139,8 @@ async def test_a_decreasing_kpi_past_its_deadline_is_missed(gql: GraphQLClient) 
         target="8",
         description="Share of orders returned",
     )
-    await _measure(gql, kpi, ("2030-02-01", "11.5"), ("2030-11-01", "9"))
+    await measure(gql, kpi, "2030-02-01", "11.5")
+    await measure(gql, kpi, "2030-11-01", "9")
     result = await _progress(gql, kpi, "2031-01-05")
     assert (result["status"], Decimal(result["current"])) == ("MISSED", Decimal(9))
     assert Decimal(result["expected"]) == Decimal(8)
@@ -160,7 +149,7 @@ async def test_a_decreasing_kpi_past_its_deadline_is_missed(gql: GraphQLClient) 
 async def test_the_deadline_defaults_to_the_strategy_end(gql: GraphQLClient) -> None:
     graph = await _strategy(gql, startsOn="2030-01-01", endsOn="2030-12-27")
     kpi = await _kpi(gql, graph, startsOn=None, deadline=None)
-    await _measure(gql, kpi, ("2030-06-30", "150"))
+    await measure(gql, kpi, "2030-06-30", "150")
     result = await _progress(gql, kpi, "2030-06-30")
     assert (result["deadline"], result["status"], Decimal(result["expected"])) == (
         "2030-12-27",
@@ -199,7 +188,9 @@ async def test_smart_verdict_per_letter(gql: GraphQLClient) -> None:
 async def test_a_target_far_beyond_the_history_is_not_achievable(gql: GraphQLClient) -> None:
     graph = await _strategy(gql)
     kpi = await _kpi(gql, graph, target="5000")
-    await _measure(gql, kpi, ("2030-01-01", "100"), ("2030-02-01", "103"), ("2030-03-01", "106"))
+    await measure(gql, kpi, "2030-01-01", "100")
+    await measure(gql, kpi, "2030-02-01", "103")
+    await measure(gql, kpi, "2030-03-01", "106")
     query = """
     query($id: ID!) { node(id: $id) { ... on Kpi {
       smart(asOf: "2030-03-01") { achievable { met reasons { code message } } }
@@ -222,7 +213,8 @@ async def test_progress_and_smart_cost_the_same_statements_for_2_or_12_kpis(
         graph = await _strategy(gql)
         for n in range(kpis):
             kpi = await _kpi(gql, graph, name=f"KPI {n}")
-            await _measure(gql, kpi, ("2030-03-01", str(110 + n)), ("2030-06-01", str(130 + n)))
+            await measure(gql, kpi, "2030-03-01", str(110 + n))
+            await measure(gql, kpi, "2030-06-01", str(130 + n))
         sql.reset()
         data = await gql.data(query, id=graph["strategy"])
         assert len(data["strategy"]["kpis"]) == kpis
@@ -235,7 +227,7 @@ async def test_progress_and_smart_cost_the_same_statements_for_2_or_12_kpis(
 async def test_a_day_outside_the_accepted_dates_is_a_clear_error(gql: GraphQLClient) -> None:
     graph = await _strategy(gql)
     kpi = await _kpi(gql, graph)
-    await _measure(gql, kpi, ("2030-03-01", "120"))
+    await measure(gql, kpi, "2030-03-01", "120")
     for field in (
         'node(id: $id) { ... on Kpi { progress(asOf: "9999-12-31") { status } } }',
         'node(id: $id) { ... on Kpi { smart(asOf: "1000-01-01") { met } } }',

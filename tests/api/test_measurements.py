@@ -3,69 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import text
 
 from domain.persistence.database import Database
-from tests.api.builders import global_id, ok, same_decimal
-from tests.api.helpers import ERRORS, content_item, create, strategy_graph
+from tests.api.builders import call, codes, global_id, ok, same_decimal
+from tests.api.helpers import (
+    content_item,
+    counts,
+    create,
+    measurements,
+    metrics_of,
+    record,
+    record_metrics,
+    strategy_graph,
+)
 from tests.conftest import GraphQLClient
-
-RECORD = f"""
-mutation($input: RecordKpiMeasurementsInput!) {{
-  recordKpiMeasurements(input: $input) {{ created updated unchanged {ERRORS} }}
-}}
-"""
-RECORD_METRICS = f"""
-mutation($input: RecordContentMetricsInput!) {{
-  recordContentMetrics(input: $input) {{ created updated unchanged {ERRORS} }}
-}}
-"""
-MEASUREMENTS = """
-query($id: ID!) {
-  node(id: $id) {
-    ... on Kpi { measurements(first: 100) { nodes { observedOn value source note version updatedAt } } }
-  }
-}
-"""
-METRICS = """
-query($id: ID!) {
-  node(id: $id) {
-    ... on ContentItem { metrics(first: 100) { nodes { metric observedOn value version updatedAt } } }
-  }
-}
-"""
-
-
-async def record(gql: GraphQLClient, strategy: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    data = await gql.data(RECORD, input={"strategyId": strategy, "measurements": entries})
-    payload: dict[str, Any] = data["recordKpiMeasurements"]
-    return payload
-
-
-async def record_metrics(gql: GraphQLClient, strategy: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    data = await gql.data(RECORD_METRICS, input={"strategyId": strategy, "metrics": entries})
-    payload: dict[str, Any] = data["recordContentMetrics"]
-    return payload
-
-
-async def measurements(gql: GraphQLClient, kpi: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = (await gql.data(MEASUREMENTS, id=kpi))["node"]["measurements"]["nodes"]
-    return found
-
-
-async def metrics_of(gql: GraphQLClient, item: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = (await gql.data(METRICS, id=item))["node"]["metrics"]["nodes"]
-    return found
-
-
-def counts(payload: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
-    return payload["created"], payload["updated"], payload["unchanged"]
-
-
-def errors(payload: dict[str, Any]) -> list[tuple[list[str] | None, str]]:
-    return [(error["field"], error["code"]) for error in payload["userErrors"]]
 
 
 async def test_recording_counts_what_was_created_updated_and_left_alone(gql: GraphQLClient) -> None:
@@ -124,7 +77,7 @@ async def test_a_kpi_of_another_strategy_is_refused_and_nothing_is_written(gql: 
             {"kpiId": other["kpis"][0], "observedOn": "2025-03-01", "value": "2"},
         ],
     )
-    assert errors(payload) == [(["measurements", "1", "kpiId"], "WRONG_STRATEGY")]
+    assert codes(payload) == [(["measurements", "1", "kpiId"], "WRONG_STRATEGY")]
     assert counts(payload) == (None, None, None)
     assert await measurements(gql, graph["kpis"][0]) == []
     assert await measurements(gql, other["kpis"][0]) == []
@@ -149,7 +102,7 @@ async def test_every_bad_entry_is_reported_at_its_index(gql: GraphQLClient) -> N
             {"kpiId": reach, "observedOn": "2025-03-06", "value": "1", "source": "CONTENT_ROLLUP"},
         ],
     )
-    assert errors(payload) == [
+    assert codes(payload) == [
         (["measurements", "1", "observedOn"], "OUT_OF_RANGE"),
         (["measurements", "2", "observedOn"], "OUT_OF_RANGE"),
         (["measurements", "3", "value"], "NOT_FINITE"),
@@ -171,7 +124,7 @@ async def test_every_bad_entry_is_reported_at_its_index(gql: GraphQLClient) -> N
             {"kpiId": "not an id", "observedOn": "2025-03-01", "value": "1"},
         ],
     )
-    assert errors(malformed) == [
+    assert codes(malformed) == [
         (["measurements", "1", "kpiId"], "INVALID_ID"),
         (["measurements", "2", "kpiId"], "INVALID_ID"),
     ]
@@ -180,12 +133,12 @@ async def test_every_bad_entry_is_reported_at_its_index(gql: GraphQLClient) -> N
 async def test_an_empty_or_oversized_batch_is_refused(gql: GraphQLClient) -> None:
     graph = await strategy_graph(gql)
     empty = await record(gql, graph["strategy"], [])
-    assert errors(empty) == [(["measurements"], "REQUIRED")]
+    assert codes(empty) == [(["measurements"], "REQUIRED")]
     entry = {"kpiId": graph["kpis"][0], "observedOn": "2025-03-01", "value": "1"}
     too_many = await record(gql, graph["strategy"], [entry] * 10_001)
-    assert errors(too_many) == [(["measurements"], "TOO_MANY")]
+    assert codes(too_many) == [(["measurements"], "TOO_MANY")]
     unknown = await record(gql, global_id("Strategy"), [entry])
-    assert errors(unknown) == [(["strategyId"], "NOT_FOUND")]
+    assert codes(unknown) == [(["strategyId"], "NOT_FOUND")]
 
 
 async def test_ten_thousand_measurements_are_one_batch(gql: GraphQLClient) -> None:
@@ -231,33 +184,29 @@ async def test_a_kpi_computed_from_content_takes_no_recorded_values(gql: GraphQL
     batch = await record(
         gql, graph["strategy"], [{"kpiId": kpi["id"], "observedOn": "2025-03-01", "value": "1"}]
     )
-    assert errors(batch) == [(["measurements", "0", "kpiId"], "KPI_COMPUTED_FROM_CONTENT")]
-    single = await gql.data(
-        f"""mutation($input: CreateKpiMeasurementInput!) {{
-          createKpiMeasurement(input: $input) {{ kpiMeasurement {{ id }} {ERRORS} }} }}""",
-        input={"kpiId": kpi["id"], "observedOn": "2025-03-01", "value": "1"},
+    assert codes(batch) == [(["measurements", "0", "kpiId"], "KPI_COMPUTED_FROM_CONTENT")]
+    single = await call(
+        gql, "createKpiMeasurement", {"kpiId": kpi["id"], "observedOn": "2025-03-01", "value": "1"}
     )
-    assert errors(single["createKpiMeasurement"]) == [(["kpiId"], "KPI_COMPUTED_FROM_CONTENT")]
-    update = await gql.data(
-        f"""mutation($input: UpdateKpiMeasurementInput!) {{
-          updateKpiMeasurement(input: $input) {{ kpiMeasurement {{ id }} {ERRORS} }} }}""",
-        input={"id": measured["id"], "version": measured["version"], "value": "2"},
+    assert codes(single) == [(["kpiId"], "KPI_COMPUTED_FROM_CONTENT")]
+    update = await call(
+        gql, "updateKpiMeasurement", {"id": measured["id"], "version": measured["version"], "value": "2"}
     )
-    assert errors(update["updateKpiMeasurement"]) == [(["id"], "KPI_COMPUTED_FROM_CONTENT")]
+    assert codes(update) == [(["id"], "KPI_COMPUTED_FROM_CONTENT")]
     # A value recorded before the switch can still be removed.
     await ok(gql, "deleteKpiMeasurement", {"id": measured["id"]})
 
-    reserved = await gql.data(
-        f"""mutation($input: CreateKpiMeasurementInput!) {{
-          createKpiMeasurement(input: $input) {{ kpiMeasurement {{ id }} {ERRORS} }} }}""",
-        input={
+    reserved = await call(
+        gql,
+        "createKpiMeasurement",
+        {
             "kpiId": graph["kpis"][0],
             "observedOn": "2025-03-01",
             "value": "1",
             "source": "CONTENT_ROLLUP",
         },
     )
-    assert errors(reserved["createKpiMeasurement"]) == [(["source"], "SOURCE_RESERVED")]
+    assert codes(reserved) == [(["source"], "SOURCE_RESERVED")]
     created = (
         await ok(
             gql,
@@ -273,11 +222,10 @@ async def test_a_kpi_computed_from_content_takes_no_recorded_values(gql: GraphQL
         )
     )["kpi"]
     assert created["source"] == "CONTENT"
-    nulled = await gql.data(
-        f"""mutation($input: UpdateKpiInput!) {{ updateKpi(input: $input) {{ kpi {{ id }} {ERRORS} }} }}""",
-        input={"id": created["id"], "version": created["version"], "source": None},
+    nulled = await call(
+        gql, "updateKpi", {"id": created["id"], "version": created["version"], "source": None}
     )
-    assert errors(nulled["updateKpi"]) == [(["source"], "REQUIRED")]
+    assert codes(nulled) == [(["source"], "REQUIRED")]
 
 
 async def test_content_metrics_are_recorded_in_one_batch(gql: GraphQLClient) -> None:
@@ -322,7 +270,7 @@ async def test_bad_content_metrics_are_reported_at_their_index(gql: GraphQLClien
             {"contentItemId": item, "metric": "CLICKS", "observedOn": "3000-01-01", "value": "-Infinity"},
         ],
     )
-    assert errors(payload) == [
+    assert codes(payload) == [
         (["metrics", "1", "contentItemId"], "WRONG_STRATEGY"),
         (["metrics", "2", "contentItemId"], "NOT_FOUND"),
         (["metrics", "3", "observedOn"], "DUPLICATE"),
@@ -336,7 +284,7 @@ async def test_bad_content_metrics_are_reported_at_their_index(gql: GraphQLClien
         graph["strategy"],
         [{"contentItemId": graph["kpis"][0], "metric": "REACH", "observedOn": "2025-03-01", "value": "1"}],
     )
-    assert errors(bad_id) == [(["metrics", "0", "contentItemId"], "INVALID_ID")]
+    assert codes(bad_id) == [(["metrics", "0", "contentItemId"], "INVALID_ID")]
 
 
 async def test_a_malformed_strategy_id_is_reported_with_every_malformed_entry(gql: GraphQLClient) -> None:
@@ -350,7 +298,7 @@ async def test_a_malformed_strategy_id_is_reported_with_every_malformed_entry(gq
             {"kpiId": "nonsense", "observedOn": "2025-03-01", "value": "1"},
         ],
     )
-    assert errors(measured) == [
+    assert codes(measured) == [
         (["strategyId"], "INVALID_ID"),
         (["measurements", "1", "kpiId"], "INVALID_ID"),
     ]
@@ -363,16 +311,16 @@ async def test_a_malformed_strategy_id_is_reported_with_every_malformed_entry(gq
             {"contentItemId": item, "metric": "REACH", "observedOn": "2025-03-01", "value": "1"},
         ],
     )
-    assert errors(metrics) == [
+    assert codes(metrics) == [
         (["strategyId"], "INVALID_ID"),
         (["metrics", "0", "contentItemId"], "INVALID_ID"),
     ]
     too_many = await record(
         gql, "not an id", [{"kpiId": reach, "observedOn": "2025-03-01", "value": "1"}] * 10_001
     )
-    assert errors(too_many) == [(["strategyId"], "INVALID_ID"), (["measurements"], "TOO_MANY")]
+    assert codes(too_many) == [(["strategyId"], "INVALID_ID"), (["measurements"], "TOO_MANY")]
     none = await record_metrics(gql, "not an id", [])
-    assert errors(none) == [(["strategyId"], "INVALID_ID"), (["metrics"], "REQUIRED")]
+    assert codes(none) == [(["strategyId"], "INVALID_ID"), (["metrics"], "REQUIRED")]
 
 
 async def test_a_batch_is_written_in_the_order_of_its_keys(db: Database, gql: GraphQLClient) -> None:

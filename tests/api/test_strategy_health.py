@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from tests.api.builders import ok
-from tests.api.helpers import create, create_workspace
+from tests.api.helpers import content_item, create, create_workspace, measure
 from tests.conftest import GraphQLClient, StatementLog
 
 AS_OF = "2030-06-30"  # halfway through the KPIs' period
@@ -61,19 +62,14 @@ async def clean(gql: GraphQLClient, tactics: int = 2) -> dict[str, Any]:
     kpis = [await smart_kpi(gql, strategy, name, tactic_ids, audience) for name in ("Reach", "Leads")]
     items = [
         (
-            await create(
+            await content_item(
                 gql,
-                "createContentItem",
-                "contentItem",
-                {
-                    "strategyId": strategy,
-                    "title": f"Post {n}",
-                    "format": "POST",
-                    "channelId": channel,
-                    "tacticId": tactic,
-                    "primaryKpiId": kpis[0],
-                    "kpiIds": kpis,
-                },
+                {"strategy": strategy},
+                f"Post {n}",
+                channelId=channel,
+                tacticId=tactic,
+                primaryKpiId=kpis[0],
+                kpiIds=kpis,
             )
         )["id"]
         for n, tactic in enumerate(tactic_ids)
@@ -113,10 +109,6 @@ async def smart_kpi(gql: GraphQLClient, strategy: str, name: str, tactics: list[
     return kpi
 
 
-async def measure(gql: GraphQLClient, kpi: str, day: str, value: str, source: str = "MANUAL") -> None:
-    await ok(gql, "createKpiMeasurement", {"kpiId": kpi, "observedOn": day, "value": value, "source": source})
-
-
 async def health(gql: GraphQLClient, strategy: str) -> dict[str, Any]:
     result: dict[str, Any] = (await gql.data(HEALTH, id=strategy, asOf=AS_OF))["strategy"]["health"]
     return result
@@ -150,17 +142,7 @@ async def kpi_without_content(gql: GraphQLClient, graph: dict[str, Any]) -> tupl
 
 
 async def unmapped_content(gql: GraphQLClient, graph: dict[str, Any]) -> tuple[str, list[str]]:
-    idea = await create(
-        gql,
-        "createContentItem",
-        "contentItem",
-        {
-            "strategyId": graph["strategy"],
-            "title": "Podcast?",
-            "format": "VIDEO",
-            "channelId": graph["channel"],
-        },
-    )
+    idea = await content_item(gql, graph, "Podcast?", format="VIDEO", channelId=graph["channel"])
     return "WARNING", [idea["id"]]
 
 
@@ -271,9 +253,8 @@ async def test_a_planted_flaw_is_found_alone(gql: GraphQLClient, code: str) -> N
 
 async def test_content_findings_name_at_most_fifty_items_and_count_them_all(gql: GraphQLClient) -> None:
     graph = await clean(gql)
-    input = {"strategyId": graph["strategy"], "format": "POST", "channelId": graph["channel"]}
     for n in range(53):
-        await create(gql, "createContentItem", "contentItem", {**input, "title": f"Idea {n}"})
+        await content_item(gql, graph, f"Idea {n}", channelId=graph["channel"])
     (finding,) = (await health(gql, graph["strategy"]))["findings"]
     assert (finding["code"], finding["count"], len(finding["nodes"])) == ("UNMAPPED_CONTENT", 53, 50)
     assert finding["message"] == "53 content items lack a tactic or a primary KPI."
@@ -281,12 +262,7 @@ async def test_content_findings_name_at_most_fifty_items_and_count_them_all(gql:
 
 async def test_archived_content_counts_nowhere(gql: GraphQLClient) -> None:
     graph = await clean(gql)
-    idea = await create(
-        gql,
-        "createContentItem",
-        "contentItem",
-        {"strategyId": graph["strategy"], "title": "Old idea", "format": "POST"},
-    )
+    idea = await content_item(gql, graph, "Old idea")
     await ok(gql, "transitionContentItem", {"id": idea["id"], "version": idea["version"], "to": "ARCHIVED"})
     assert (await health(gql, graph["strategy"]))["findings"] == []
 
@@ -314,24 +290,8 @@ async def test_dashboard_figures(gql: GraphQLClient) -> None:
     graph = await clean(gql)
     first, second = graph["items"]
     reach, leads = graph["kpis"]
-    third = await create(
-        gql,
-        "createContentItem",
-        "contentItem",
-        {
-            "strategyId": graph["strategy"],
-            "title": "Extra",
-            "format": "POST",
-            "tacticId": graph["tactics"][0],
-            "primaryKpiId": leads,
-        },
-    )
-    await create(
-        gql,
-        "createContentItem",
-        "contentItem",
-        {"strategyId": graph["strategy"], "title": "Idea", "format": "POST"},
-    )
+    third = await content_item(gql, graph, "Extra", tacticId=graph["tactics"][0], primaryKpiId=leads)
+    await content_item(gql, graph, "Idea")
     await metric(gql, first, "2030-03-01", "300")
     await metric(gql, second, "2030-03-01", "100")
     await metric(gql, second, "2030-03-02", "250")
@@ -380,24 +340,19 @@ async def test_health_and_dashboard_cost_the_same_statements_for_3_or_42_items(
     } }
     """
 
-    async def statements(extra: int) -> int:
+    async def statements(extra: int) -> Counter[str]:
         graph = await clean(gql)
         for n in range(extra):
-            item = await create(
-                gql,
-                "createContentItem",
-                "contentItem",
-                {"strategyId": graph["strategy"], "title": f"Idea {n}", "format": "POST"},
-            )
+            item = await content_item(gql, graph, f"Idea {n}")
             await metric(gql, item["id"], "2030-03-01", str(n))
         await metric(gql, graph["items"][0], "2030-03-01", "5")
         sql.reset()
         data = await gql.data(query, id=graph["strategy"])
         assert data["strategy"]["health"]["findings"]
-        return sql.count
+        return sql.cost()
 
     small, large = await statements(1), await statements(40)
-    # strategy, coverage, KPI facts, dashboard figures, then one per kind of node named
+    # strategy, coverage, KPI facts, dashboard figures, then the loads of each kind of node named
     assert small == large
 
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
 
 from domain.errors import DomainError, ErrorCode
 from domain.persistence.database import Database
@@ -17,6 +16,7 @@ from schema import ids
 from tests.api.builders import codes, global_id
 from tests.api.helpers import ERRORS, create_workspace
 from tests.conftest import GraphQLClient
+from tests.integration.rows import all_rows
 
 CREATE = f"""
 mutation($input: CreateStrategyFromTemplateInput!) {{
@@ -73,11 +73,7 @@ async def create_from_template(gql: GraphQLClient, **input: Any) -> dict[str, An
 
 
 async def row_counts(db: Database) -> dict[str, int]:
-    async with db.read() as connection:
-        return {
-            table: (await connection.execute(select(func.count()).select_from(text(table)))).scalar_one()
-            for table in TABLES
-        }
+    return {table: n for table, n in (await all_rows(db)).items() if table in TABLES}
 
 
 @pytest.mark.parametrize("key", ["FOUR_STEPS", "FOUR_STEPS_DA"])

@@ -12,12 +12,10 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-import uuid
 from decimal import Decimal
 
-import asyncpg
 import httpx
-from sqlalchemy import event, make_url
+from sqlalchemy import event
 
 from api.app import create_app
 from domain.audience.services import AudienceChanges, create_audience
@@ -29,13 +27,13 @@ from domain.kpi.models import Metric
 from domain.kpi.services import KpiChanges, create_kpi
 from domain.persistence.database import Database
 from domain.persistence.locate import database_url
-from domain.persistence.migrations import upgrade
 from domain.persistence.settings import DatabaseSettings
 from domain.scope import Scope
 from domain.strategy.models import TacticKind
 from domain.strategy.services import StrategyChanges, TacticChanges, create_strategy, create_tactic
 from domain.tenancy.services import NameChange, create_organization, create_workspace
 from schema.ids import encode
+from tests.bench.scratch import scratch_database
 
 QUERY = """
 query($id: ID!) {
@@ -54,16 +52,6 @@ query($id: ID!) {
 """
 ROUNDS = 300
 PAGE = 50
-
-
-async def _prepare(url: str) -> tuple[str, str]:
-    name = f"rt_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    bench_url = make_url(url).set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(upgrade, bench_url)
-    return name, bench_url
 
 
 async def _strategy_with_content(db: Database, items: int) -> str:
@@ -103,9 +91,7 @@ async def _strategy_with_content(db: Database, items: int) -> str:
 
 
 async def _run(url: str) -> None:
-    name, bench_url = await _prepare(url)
-    db = Database(bench_url)
-    try:
+    async with scratch_database(url) as (db, _):
         strategy = await _strategy_with_content(db, PAGE)
         statements: list[str] = []
         event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
@@ -126,11 +112,6 @@ async def _run(url: str) -> None:
             f"CPU ms per request: median {statistics.median(samples):.2f}, "
             f"p90 {samples[int(ROUNDS * 0.9)]:.2f}, min {samples[0]:.2f}"
         )
-    finally:
-        await db.dispose()
-        admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 def main() -> None:

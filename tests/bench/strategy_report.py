@@ -21,23 +21,21 @@ import os
 import re
 import statistics
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import event, make_url
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from api.app import create_app
-from domain.persistence.database import Database
 from domain.persistence.locate import database_url
-from domain.persistence.migrations import upgrade
 from domain.persistence.settings import DatabaseSettings
 from schema.ids import encode
 from seed.scale import load_scale
+from tests.bench.scratch import scratch_database
 
 #: Everything a strategy report page shows: findings, dashboard figures with the names of
 #: what they count, every KPI's progress and SMART verdict, and the written strategy.
@@ -222,20 +220,8 @@ async def _explain(url: str, figures: Figures, top: int) -> None:
         await connection.close()
 
 
-async def _create(url: str) -> tuple[str, str]:
-    name = f"rt_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    bench_url = make_url(url).set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(upgrade, bench_url)
-    return name, bench_url
-
-
 async def _run(url: str, content: int, explain: bool) -> None:
-    name, bench_url = await _create(url)
-    db = Database(bench_url)
-    try:
+    async with scratch_database(url) as (db, bench_url):
         sizes = sorted({SMALL, content})
         strategies = {}
         for size in sizes:
@@ -258,11 +244,6 @@ async def _run(url: str, content: int, explain: bool) -> None:
         if explain:
             for figures in results:
                 await _explain(bench_url, figures, top=3)
-    finally:
-        await db.dispose()
-        admin = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 def main() -> None:

@@ -19,8 +19,8 @@ from domain.content.models import ContentItem, ContentStatus
 from domain.persistence.database import Database
 from schema import ids
 from seed.scale import load_scale
-from tests.bench.strategy_report import QUERY, SqlMeter, shape
-from tests.conftest import GraphQLClient, StatementLog
+from tests.bench.strategy_report import QUERY, SqlMeter, shapes
+from tests.conftest import GraphQLClient
 
 TODAY = dt.date(2031, 3, 4)
 N = 2_000
@@ -28,13 +28,12 @@ SMALL = 200
 
 
 async def _report(
-    gql: GraphQLClient, sql: StatementLog, meter: SqlMeter, strategy_id: uuid.UUID
+    gql: GraphQLClient, meter: SqlMeter, strategy_id: uuid.UUID
 ) -> tuple[dict[str, Any], Counter[str], int]:
     """The report's data, how often each kind of statement ran, and the rows they returned."""
-    sql.reset()
     meter.reset()
     data = await gql.data(QUERY, id=ids.encode("Strategy", strategy_id), asOf=TODAY.isoformat())
-    return data["strategy"], Counter(shape(statement) for statement in sql.statements), meter.rows
+    return data["strategy"], shapes(meter.statements), meter.rows
 
 
 _NODE_LOAD = re.compile(r"\.id IN \(…\)")
@@ -105,14 +104,14 @@ async def test_report_figures_on_scale_data_match_the_content_rows(db: Database,
 
 
 async def test_report_costs_the_same_statements_whatever_the_content_and_reads_no_content_rows(
-    db: Database, gql: GraphQLClient, sql: StatementLog
+    db: Database, gql: GraphQLClient
 ) -> None:
     meter = SqlMeter()
     meter.attach(db.engine.sync_engine)
     small = await load_scale(db, SMALL, TODAY, seed=SMALL)
     large = await load_scale(db, N, TODAY, seed=N)
-    small_report, small_kinds, _ = await _report(gql, sql, meter, small.strategy_id)
-    large_report, large_kinds, large_rows = await _report(gql, sql, meter, large.strategy_id)
+    small_report, small_kinds, _ = await _report(gql, meter, small.strategy_id)
+    large_report, large_kinds, large_rows = await _report(gql, meter, large.strategy_id)
     assert small_report["dashboard"]["liveContentCount"] < SMALL
     assert large_report["dashboard"]["liveContentCount"] > 0.9 * N
     # The same statements at 200 and 2,000 items. Only the loads of nodes by id may come in one

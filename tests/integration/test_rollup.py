@@ -15,8 +15,16 @@ from domain.persistence.database import Database
 from domain.scope import Scope
 from schema import ids
 from tests.api.builders import call, codes, ok
-from tests.api.helpers import content_item, create, strategy_graph
-from tests.api.test_measurements import measurements, metrics_of, record_metrics
+from tests.api.helpers import (
+    content_item,
+    counts,
+    create,
+    measure,
+    measurements,
+    metrics_of,
+    record_metrics,
+    strategy_graph,
+)
 from tests.conftest import GraphQLClient, StatementLog
 
 D1, D2, D3 = "2025-03-01", "2025-03-02", "2025-03-03"
@@ -140,7 +148,7 @@ async def test_a_changed_metric_changes_only_the_days_it_touches(gql: GraphQLCli
     kpis = data["content_kpis"]
     before = await rollup_rows(gql, kpis["LATEST"])
     changed = await record_metrics(gql, data["strategy"], [metric(data["items"]["A"], D3, "15")])
-    assert (changed["created"], changed["updated"], changed["unchanged"]) == (0, 1, 0)
+    assert counts(changed) == (0, 1, 0)
     assert await rollup(gql, kpis["SUM"]) == values(**{D1: "11", D2: "33.5", D3: "52.5"})
     assert await rollup(gql, kpis["LATEST"]) == values(**{D1: "11", D2: "22.5", D3: "19"})
     after = await rollup_rows(gql, kpis["LATEST"])
@@ -332,7 +340,7 @@ async def test_progress_of_a_kpi_from_content_reads_only_its_rollup(gql: GraphQL
             },
         )
     )["id"]
-    await ok(gql, "createKpiMeasurement", {"kpiId": kpi, "observedOn": D3, "value": "999"})  # typed in before
+    await measure(gql, kpi, D3, "999")  # typed in before
     await ok(gql, "updateKpi", {"id": kpi, "version": 1, "source": "CONTENT", "aggregation": "SUM"})
     item = await content_item(gql, graph, "Post", tacticId=graph["tactics"][0], primaryKpiId=kpi)
     await record_metrics(gql, graph["strategy"], [metric(item["id"], D1, "40"), metric(item["id"], D2, "60")])
@@ -393,12 +401,10 @@ async def test_a_rollup_too_large_to_store_is_refused_and_nothing_is_written(gql
     item = (await content_item(gql, graph, "Post", tacticId=graph["tactics"][0], primaryKpiId=kpi))["id"]
 
     refused = await record_metrics(gql, graph["strategy"], [metric(item, D1, BIG), metric(item, D2, BIG)])
-    assert [(error["field"], error["code"]) for error in refused["userErrors"]] == [
-        (["metrics"], "ROLLUP_OUT_OF_RANGE")
-    ]
+    assert codes(refused) == [(["metrics"], "ROLLUP_OUT_OF_RANGE")]
     assert "'Reach'" in refused["userErrors"][0]["message"]
     assert "18000000000000000" in refused["userErrors"][0]["message"]
-    assert (refused["created"], refused["updated"], refused["unchanged"]) == (None, None, None)
+    assert counts(refused) == (None, None, None)
     assert await metrics_of(gql, item) == []
     assert await measurements(gql, kpi) == []
 
