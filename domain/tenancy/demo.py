@@ -16,7 +16,10 @@ from typing import Protocol
 from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.access.models import Membership
+from domain.access.roles import Role
 from domain.errors import DomainError, ErrorCode
+from domain.scope import Actor
 from domain.tenancy.models import Organization, Workspace
 
 #: Serialises creations so that two at once cannot both slip under the cap.
@@ -49,8 +52,9 @@ class DemoWorkspaces:
     lifetime: dt.timedelta
     limit: int
 
-    async def create(self, session: AsyncSession, scenario: str, now: dt.datetime) -> Workspace:
-        """A new workspace holding ``scenario``, expiring after the lifetime."""
+    async def create(self, session: AsyncSession, actor: Actor, scenario: str, now: dt.datetime) -> Workspace:
+        """A new workspace holding ``scenario``, expiring after the lifetime; a member asking for
+        it becomes its OWNER."""
         known = [info.key for info in self.builder.scenarios()]
         if scenario not in known:
             raise DomainError.of(
@@ -66,7 +70,11 @@ class DemoWorkspaces:
                 f"At most {self.limit} demo workspaces may exist at once. Try again when one has expired.",
                 "scenario",
             )
-        return await self.builder.build(session, scenario, now.date(), now + self.lifetime)
+        workspace = await self.builder.build(session, scenario, now.date(), now + self.lifetime)
+        if actor.member_id is not None:
+            session.add(Membership(member_id=actor.member_id, workspace_id=workspace.id, role=Role.OWNER))
+            await session.flush()
+        return workspace
 
 
 async def purge_expired(session: AsyncSession, now: dt.datetime) -> int:

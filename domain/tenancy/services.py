@@ -6,12 +6,14 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
+from domain.access.models import Membership
+from domain.access.roles import Action, Role
 from domain.errors import DomainError, ErrorCode, Problems
-from domain.scope import Scope
+from domain.scope import ActorKind, Scope, forbidden
 from domain.tenancy.models import Organization, Workspace
 
 
@@ -20,32 +22,60 @@ class NameChange:
     name: str
 
 
-async def create_organization(session: AsyncSession, change: NameChange) -> Organization:
+async def create_organization(session: AsyncSession, scope: Scope, change: NameChange) -> Organization:
+    """A new organization; the member creating it becomes its OWNER."""
+    if scope.actor.kind not in (ActorKind.MEMBER, ActorKind.SYSTEM):
+        raise DomainError.of(
+            ErrorCode.FORBIDDEN, "Only a signed-in member may create an organization.", "name"
+        )
     problems = Problems()
     name = values.name(problems, change.name, "name")
     problems.raise_if_any()
     organization = Organization(name=name)
     session.add(organization)
     await session.flush()
+    if scope.actor.member_id is not None:
+        session.add(
+            Membership(member_id=scope.actor.member_id, organization_id=organization.id, role=Role.OWNER)
+        )
+        await session.flush()
     return organization
 
 
-async def _organization(session: AsyncSession, id_: uuid.UUID, scope: Scope) -> Organization:
-    """An organization is visible when one of its workspaces is (or when the scope is everything)."""
-    stmt = select(Organization).where(Organization.id == id_).with_for_update()
-    if scope.workspace_ids is not None:
-        visible = select(Workspace.organization_id).where(scope.where(Workspace.id))
-        stmt = stmt.where(Organization.id.in_(visible))
+def organizations_seen(scope: Scope, column: ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
+    """Rows whose ``column`` names an organization the caller sees: one they hold a role on,
+    or one holding a workspace they see."""
+    if scope.is_everything:
+        return true()
+    in_scope = select(Workspace.organization_id).where(scope.where(Workspace.id))
+    return or_(column.in_(in_scope), column.in_(list(scope.organization_roles)))
+
+
+async def organization_in_scope(
+    session: AsyncSession, scope: Scope, id_: uuid.UUID, action: Action, *field: str
+) -> Organization:
+    """The organization, locked, if the caller may see it (a role on it or on one of its workspaces).
+
+    NOT_FOUND otherwise; FORBIDDEN when their role on the organization does not allow ``action``.
+    """
+    field = field or ("id",)
+    stmt = (
+        select(Organization)
+        .where(Organization.id == id_, organizations_seen(scope, Organization.__table__.c.id))
+        .with_for_update()
+    )
     found = (await session.execute(stmt)).scalar_one_or_none()
     if found is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "No organization with this id.", "id")
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No organization with this id.", *field)
+    if not scope.permits_in_organization(action, id_):
+        raise forbidden(action, *field)
     return found
 
 
 async def update_organization(
     session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, change: NameChange
 ) -> Organization:
-    organization = await _organization(session, id_, scope)
+    organization = await organization_in_scope(session, scope, id_, Action.MANAGE_ORGANIZATION)
     records.check_version(organization, version)
     problems = Problems()
     organization.name = values.name(problems, change.name, "name")
@@ -56,7 +86,7 @@ async def update_organization(
 
 async def delete_organization(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
     """Remove an organization with every workspace and everything in them."""
-    await session.delete(await _organization(session, id_, scope))
+    await session.delete(await organization_in_scope(session, scope, id_, Action.DELETE_ORGANIZATION))
     await session.flush()
 
 
@@ -66,11 +96,9 @@ async def create_workspace(
     problems = Problems()
     name = values.name(problems, change.name, "name")
     problems.raise_if_any()
-    if scope.workspace_ids is not None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "No organization with this id.", "organization_id")
-    exists = await session.get(Organization, organization_id)
-    if exists is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "No organization with this id.", "organization_id")
+    await organization_in_scope(
+        session, scope, organization_id, Action.MANAGE_ORGANIZATION, "organization_id"
+    )
     workspace = Workspace(organization_id=organization_id, name=name)
     session.add(workspace)
     await session.flush()
@@ -82,6 +110,7 @@ async def _workspace(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> Wor
     found = (await session.execute(stmt)).scalar_one_or_none()
     if found is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", "id")
+    scope.check(found.id, "workspace")
     return found
 
 

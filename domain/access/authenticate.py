@@ -1,0 +1,131 @@
+"""From a verified identity (a member's subject, an API key, a demo visitor) to their scope.
+
+Each lookup is one statement in the usual case: the grants, with organization roles spread
+over the organization's workspaces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from domain.access import api_keys
+from domain.access.members import ensure_member
+from domain.access.models import EMAIL_MAX, ApiKey, Member, Membership
+from domain.access.roles import Role, key_role
+from domain.scope import Actor, ActorKind, Scope
+from domain.tenancy.models import Workspace
+from domain.values import NAME_MAX
+
+#: How stale an API key's last-used time may get before a request writes it again.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
+def _scope(rows: Iterable[Any], actor: Actor) -> Scope:
+    """A scope from grant rows (organization_id, role, reached); ``reached`` is a workspace
+    the grant covers (for an organization grant, each workspace of the organization)."""
+    roles: dict[uuid.UUID, set[Role]] = defaultdict(set)
+    organization_roles: dict[uuid.UUID, set[Role]] = defaultdict(set)
+    for row in rows:
+        if row.role is None:
+            continue
+        if row.organization_id is not None:
+            organization_roles[row.organization_id].add(row.role)
+        if row.reached is not None:
+            roles[row.reached].add(row.role)
+    return Scope.granted(
+        {id_: frozenset(held) for id_, held in roles.items()},
+        {id_: frozenset(held) for id_, held in organization_roles.items()},
+        actor,
+    )
+
+
+def _grants_of(subject: str) -> Any:
+    reached = func.coalesce(Membership.workspace_id, Workspace.id).label("reached")
+    return (
+        select(
+            Member.id.label("member_id"), Member.name, Membership.organization_id, Membership.role, reached
+        )
+        .select_from(Member)
+        .outerjoin(Membership, Membership.member_id == Member.id)
+        .outerjoin(Workspace, Workspace.organization_id == Membership.organization_id)
+        .where(Member.subject == subject)
+    )
+
+
+def _claim(value: object, limit: int) -> str | None:
+    """A name or email claim as stored: a non-blank string, cut to the column's length."""
+    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
+
+
+async def member_scope(session: AsyncSession, subject: str, name: object, email: object) -> Scope:
+    """The scope of the member with this subject. A subject seen for the first time becomes a
+    member with no roles yet (who may create an organization or be granted roles)."""
+    rows = (await session.execute(_grants_of(subject))).all()
+    if not rows:
+        await ensure_member(session, subject, _claim(name, NAME_MAX), _claim(email, EMAIL_MAX))
+        rows = (await session.execute(_grants_of(subject))).all()
+    first = rows[0]
+    return _scope(rows, Actor(ActorKind.MEMBER, first.member_id, first.name or subject))
+
+
+async def api_key_scope(session: AsyncSession, token: str, now: dt.datetime) -> Scope | None:
+    """The scope of a usable API key; None for anything else (unknown, revoked, expired, wrong secret).
+
+    The key reaches its workspace, or every workspace of its organization, with the role
+    its widest scope stands for.
+    """
+    parts = api_keys.split_token(token)
+    if parts is None:
+        return None
+    prefix, secret = parts
+    stmt = (
+        select(ApiKey, Workspace.id.label("reached"))
+        .outerjoin(
+            Workspace,
+            and_(
+                Workspace.organization_id == ApiKey.organization_id,
+                or_(ApiKey.workspace_id.is_(None), Workspace.id == ApiKey.workspace_id),
+            ),
+        )
+        .where(ApiKey.prefix == prefix)
+    )
+    rows = (await session.execute(stmt)).all()
+    key = rows[0].ApiKey if rows else None
+    if key is None or not api_keys.usable(key, secret, now):
+        return None
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key.id)
+            .values(last_used_at=now, updated_at=ApiKey.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+    role = key_role(key.scopes)
+    workspaces = {row.reached for row in rows if row.reached is not None}
+    return Scope.granted(
+        {id_: frozenset({role}) for id_ in workspaces},
+        {key.organization_id: frozenset({role})} if key.workspace_id is None else {},
+        Actor(ActorKind.API_KEY, key.id, key.name),
+    )
+
+
+async def demo_scope(connection: AsyncConnection) -> Scope:
+    """An anonymous visitor of a demo deployment: a VIEWER of the seeded demo workspaces and
+    of those made on demand by visitors; one a member made is theirs alone."""
+    owned = exists().where(Membership.workspace_id == Workspace.id)
+    stmt = select(Workspace.id).where(
+        Workspace.scenario.is_not(None), or_(Workspace.expires_at.is_(None), ~owned)
+    )
+    workspaces = (await connection.execute(stmt)).scalars().all()
+    return Scope.granted(
+        {id_: frozenset({Role.VIEWER}) for id_ in workspaces},
+        {},
+        Actor(ActorKind.DEMO_VISITOR, None, "demo visitor"),
+    )
