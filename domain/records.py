@@ -10,6 +10,7 @@ from sqlalchemy import ARRAY, ColumnElement, Table, Uuid, any_, bindparam, delet
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.activity import recording
 from domain.base import Entity, StrategyPart, TenantEntity
 from domain.errors import ConflictError, DomainError, ErrorCode, Problem, Problems
 from domain.scope import Scope
@@ -30,11 +31,15 @@ def kind_of(model: type[Any]) -> str:
 
 
 async def get(session: AsyncSession, model: type[R], id_: uuid.UUID, scope: Scope, *field: str) -> R:
-    """The record with ``id_`` in scope, locked for update; NOT_FOUND otherwise."""
+    """The record with ``id_`` in scope, locked for update; NOT_FOUND otherwise.
+
+    FORBIDDEN when the caller may see the record but not do the scope's action on it.
+    """
     stmt = select(model).where(model.id == id_, scope.where(model.workspace_id)).with_for_update()
     found = (await session.execute(stmt)).scalar_one_or_none()
     if found is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, f"No {kind_of(model)} with this id.", *(field or ("id",)))
+    scope.check(found.workspace_id, kind_of(model), *field)
     return found
 
 
@@ -97,11 +102,13 @@ async def replace_links(
     target_ids: Sequence[uuid.UUID],
     common: Mapping[str, Any],
 ) -> None:
-    """Make the link table hold exactly ``target_ids`` for the owner."""
-    await session.execute(delete(link).where(link.c[owner_column] == owner_id))
+    """Make the link table hold exactly ``target_ids`` for the owner; the activity log notes the change."""
+    removed = delete(link).where(link.c[owner_column] == owner_id).returning(link.c[target_column])
+    before = list((await session.execute(removed)).scalars())
     if target_ids:
         rows = [{**common, owner_column: owner_id, target_column: target} for target in target_ids]
         await session.execute(insert(link), rows)
+    recording.note_links(session, owner_column, owner_id, target_column, before, target_ids, common)
 
 
 def apply(record: object, changes: Mapping[str, Any]) -> None:
@@ -112,7 +119,7 @@ def apply(record: object, changes: Mapping[str, Any]) -> None:
 
 
 async def workspace_in_scope(session: AsyncSession, scope: Scope, workspace_id: uuid.UUID) -> None:
-    """NOT_FOUND unless the workspace exists and the scope allows it.
+    """NOT_FOUND unless the workspace exists and the scope allows it (FORBIDDEN: not its action).
 
     The row is held in KEY SHARE mode until the transaction ends, so a purge of the
     workspace waits for (or skips) a write into it instead of pulling it away midway.
@@ -124,6 +131,7 @@ async def workspace_in_scope(session: AsyncSession, scope: Scope, workspace_id: 
     )
     if (await session.execute(stmt)).scalar_one_or_none() is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", "workspace_id")
+    scope.check(workspace_id, "workspace", "workspace_id")
 
 
 async def flush_unique(session: AsyncSession, message: str, *field: str) -> None:

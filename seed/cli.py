@@ -1,6 +1,8 @@
 """`python -m seed` (also `redthread seed`): list, load and rebuild the demo scenarios, make scale data.
 
 Every command migrates the database first. `python -m seed` alone loads every scenario.
+Scenarios are loaded as the service role, like the running service; scale data is copied
+in bulk (COPY, then ANALYZE), which only the owner of the tables may do.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import click
 from domain.persistence.database import Database
 from domain.persistence.locate import database_url
 from domain.persistence.migrations import upgrade
-from domain.persistence.settings import DatabaseSettings
+from domain.persistence.settings import DatabaseSettings, service_url
 from seed.load import Outcome, load
 from seed.scale import CONTENT_MAX, CONTENT_MIN, ScaleResult, key_of, load_scale
 from seed.scenarios import SCENARIOS
@@ -41,12 +43,14 @@ TODAY_OPTION = click.option(
 RESET_OPTION = click.option("--reset", is_flag=True, help="Delete what is there and build it again.")
 
 
-def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
-    with database_url(DatabaseSettings()) as url:
+def _with_database(work: Callable[[Database], Awaitable[T]], *, as_owner: bool = False) -> T:
+    """Migrate, then run ``work`` connected as the service role (or as the owner of the tables)."""
+    settings = DatabaseSettings()
+    with database_url(settings) as url:
         upgrade(url)
 
         async def session() -> T:
-            db = Database(url)
+            db = Database(url if as_owner else service_url(url, settings))
             try:
                 return await work(db)
             finally:
@@ -129,7 +133,7 @@ def scale_command(count: int, seed_value: int, today: dt.datetime | None, reset:
         result = await load_scale(db, count, _day(today), seed_value, reset=reset)
         return result, time.perf_counter() - started
 
-    result, seconds = _with_database(work)
+    result, seconds = _with_database(work, as_owner=True)
     click.echo(
         f"{key_of(count)}: {result.outcome.value} in {seconds:.1f} s "
         f"(workspace {result.workspace_id}, strategy {result.strategy_id})"

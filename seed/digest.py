@@ -22,13 +22,15 @@ from domain.tenancy.models import Workspace
 IGNORED = frozenset({"id", "workspace_id", "created_at", "updated_at", "expires_at"})
 #: Every table whose rows belong to a workspace, parents first.
 TENANT_TABLES: list[Table] = [t for t in Base.metadata.sorted_tables if "workspace_id" in t.c]
+#: Tables that tell how the data came about (who changed what, when), not what it is.
+HISTORY = frozenset({"activity"})
 
 
 async def digest(session: AsyncSession, workspace_id: uuid.UUID) -> str:
     labels: dict[uuid.UUID, str] = {workspace_id: "workspace"}
     lines: list[str] = []
     workspace = cast(Table, Workspace.__table__)
-    tables = [workspace, *TENANT_TABLES]
+    tables = [workspace, *(table for table in TENANT_TABLES if table.name not in HISTORY)]
     for table in tables:
         key = workspace.c.id if table is workspace else table.c.workspace_id
         rows = (await session.execute(select(table).where(key == workspace_id))).mappings()

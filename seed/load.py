@@ -56,7 +56,7 @@ async def load(
 
     Runs in one transaction: a failure leaves the database as it was.
     """
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         outcome, _ = await make_room(session, scenario.key, reset=reset)
         if outcome is not Outcome.PRESENT:
             await build(session, plan(scenario, today, seed))

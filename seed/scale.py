@@ -24,6 +24,7 @@ from domain.channel.models import Channel, Platform, StrategyChannel, strategy_c
 from domain.content.models import ContentFormat, ContentStatus
 from domain.kpi.models import Aggregation, Kpi, Metric, Unit, kpi_tactic
 from domain.persistence.database import Database
+from domain.scope import Scope
 from domain.strategy.models import Strategy, Tactic, TacticKind
 from seed.load import Outcome, build, make_room
 from seed.plan import plan, status_on
@@ -131,10 +132,14 @@ def scenario_for(content: int) -> Scenario:
 async def load_scale(
     db: Database, content: int, today: dt.date, seed: int = 1, *, reset: bool = False
 ) -> ScaleResult:
-    """A workspace with exactly ``content`` items, in one transaction; present already unless ``reset``."""
+    """A workspace with exactly ``content`` items, in one transaction; present already unless ``reset``.
+
+    ``db`` connects as the owner of the tables: COPY into a table with row-level security and
+    ANALYZE are the owner's (the service role gets "COPY FROM not supported with row-level security").
+    """
     if not CONTENT_MIN <= content <= CONTENT_MAX:
         raise ValueError(f"The number of content items must be between {CONTENT_MIN} and {CONTENT_MAX}.")
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         outcome, existing = await make_room(session, key_of(content), reset=reset)
         if existing is not None:
             return ScaleResult(outcome, existing.id, await _strategy_of(session, existing.id))

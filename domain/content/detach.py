@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.activity import recording as activity
 from domain.content.models import ContentItem
 from domain.content.rules import ContentOnDelete
 from domain.errors import DomainError, ErrorCode
@@ -34,10 +35,28 @@ async def content_using(
 
 
 async def repoint_content(session: AsyncSession, using: ColumnElement[bool], **values: Any) -> None:
-    """Change the items matching ``using``, bumping their version as any edit does."""
-    await session.execute(
-        update(ContentItem)
-        .where(using)
-        .values(**values, version=ContentItem.version + 1, updated_at=func.clock_timestamp())
-        .execution_options(synchronize_session=False)
+    """Change the items matching ``using``, bumping their version and logging each change as any edit does."""
+    table = cast(Table, ContentItem.__table__)
+    old = select(table.c.id, *(table.c[name] for name in values)).where(using).subquery("old")
+    stmt = (
+        update(table)
+        .where(table.c.id == old.c.id)
+        .values(**values, version=table.c.version + 1, updated_at=func.clock_timestamp())
+        .returning(
+            table.c.id,
+            table.c.workspace_id,
+            table.c.strategy_id,
+            *(old.c[name].label(f"before_{name}") for name in values),
+            *(table.c[name].label(f"after_{name}") for name in values),
+        )
     )
+    for row in await session.execute(stmt):
+        found = row._mapping
+        activity.note_change(
+            session,
+            "ContentItem",
+            row.id,
+            row.workspace_id,
+            row.strategy_id,
+            {name: (found[f"before_{name}"], found[f"after_{name}"]) for name in values},
+        )

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
+from domain.activity import recording as activity
 from domain.content.models import ContentItem, ContentMetric
 from domain.errors import DomainError, ErrorCode, Problem, Problems
 from domain.kpi.models import Metric
@@ -114,6 +115,8 @@ async def record_content_metrics(
     counts = await upsert_many(
         session, ContentMetric, rows, key=("content_item_id", "metric", "observed_on"), changing=("value",)
     )
+    item_ids = [row["content_item_id"] for row in rows]
+    activity.note_recorded(session, strategy_id, rows[0]["workspace_id"], counts, content_item_ids=item_ids)
     await refresh_rollups_of_items(session, {entry.content_item_id for entry in entries}, field=("metrics",))
     return counts
 

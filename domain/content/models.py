@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 
 from sqlalchemy import (
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -23,8 +24,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.access.models import ACTOR_KIND_TYPE
 from domain.base import Base, StrategyPart, TenantEntity, db_enum
 from domain.kpi.models import METRIC_TYPE, Metric
+from domain.scope import ActorKind
 
 
 class ContentFormat(enum.Enum):
@@ -49,6 +52,9 @@ class ContentStatus(enum.Enum):
     ARCHIVED = "ARCHIVED"
 
 
+CONTENT_STATUS_TYPE = db_enum(ContentStatus, "content_status")
+
+
 class ContentItem(StrategyPart, Base):
     __tablename__ = "content_item"
     __table_args__ = (
@@ -68,16 +74,17 @@ class ContentItem(StrategyPart, Base):
     title: Mapped[str] = mapped_column(String(300))
     brief: Mapped[str] = mapped_column(Text, default="")
     format: Mapped[ContentFormat] = mapped_column(db_enum(ContentFormat, "content_format"))
-    status: Mapped[ContentStatus] = mapped_column(
-        db_enum(ContentStatus, "content_status"), default=ContentStatus.IDEA
-    )
+    status: Mapped[ContentStatus] = mapped_column(CONTENT_STATUS_TYPE, default=ContentStatus.IDEA)
     channel_id: Mapped[uuid.UUID | None]
     tactic_id: Mapped[uuid.UUID | None]
     primary_kpi_id: Mapped[uuid.UUID | None]
     planned_at: Mapped[dt.datetime | None]
     published_at: Mapped[dt.datetime | None]
     url: Mapped[str | None] = mapped_column(String(2048))
-    assignee_id: Mapped[uuid.UUID | None]
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL"), index=True
+    )
+    """The member who works on the item now."""
 
 
 #: Sort key for the content plan: planned content by time, unplanned content after it.
@@ -126,3 +133,38 @@ class ContentMetric(TenantEntity, Base):
     metric: Mapped[Metric] = mapped_column(METRIC_TYPE)
     observed_on: Mapped[dt.date]
     value: Mapped[Decimal]
+
+
+#: The longest comment accepted.
+COMMENT_MAX = 10_000
+
+
+class Comment(StrategyPart, Base):
+    """A remark on a content item, by a member, an integration or the service.
+
+    A comment given with a workflow step (a review decision above all) records that step.
+    """
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["workspace_id", "strategy_id"], ["strategy.workspace_id", "strategy.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["strategy_id", "content_item_id"],
+            ["content_item.strategy_id", "content_item.id"],
+            ondelete="CASCADE",
+        ),
+        CheckConstraint(f"char_length(body) <= {COMMENT_MAX}", name="body_length"),
+        CheckConstraint("(transition_from IS NULL) = (transition_to IS NULL)", name="transition"),
+        Index("ix_comment_item_created", "content_item_id", "created_at", "id"),
+    )
+
+    content_item_id: Mapped[uuid.UUID]
+    author_kind: Mapped[ActorKind] = mapped_column(ACTOR_KIND_TYPE)
+    author_id: Mapped[uuid.UUID | None]
+    """The member or API key that wrote it (not a foreign key: the author may go, the comment stays)."""
+    author_name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    transition_from: Mapped[ContentStatus | None] = mapped_column(CONTENT_STATUS_TYPE)
+    transition_to: Mapped[ContentStatus | None] = mapped_column(CONTENT_STATUS_TYPE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
+from domain.access.roles import Action
 from domain.content.models import ContentStatus
 
 S = ContentStatus
@@ -23,9 +24,34 @@ TRANSITIONS: Mapping[ContentStatus, frozenset[ContentStatus]] = {
 #: Only ideas may lack a tactic or a primary KPI.
 MAY_BE_UNMAPPED = frozenset({S.IDEA, S.ARCHIVED})
 
+#: Content nobody has work left on: it is out, or put away.
+FINISHED = frozenset({S.PUBLISHED, S.ARCHIVED})
+
 
 def can_transition(current: ContentStatus, target: ContentStatus) -> bool:
     return target in TRANSITIONS[current]
+
+
+#: The review decisions: approving content in review, or sending it back to draft.
+REVIEW_DECISIONS = frozenset({(S.IN_REVIEW, S.APPROVED), (S.IN_REVIEW, S.DRAFT)})
+
+#: Steps that must say why: requesting changes tells the author what to change.
+NEEDS_COMMENT = frozenset({(S.IN_REVIEW, S.DRAFT)})
+
+
+def action_for(current: ContentStatus, target: ContentStatus) -> Action:
+    """What a role must allow to move content from ``current`` to ``target``.
+
+    A review decision (IN_REVIEW → APPROVED, IN_REVIEW → DRAFT) needs REVIEW_CONTENT;
+    every other step (drafting, submitting for review, scheduling, publishing, archiving)
+    needs MOVE_CONTENT.
+    """
+    return Action.REVIEW_CONTENT if (current, target) in REVIEW_DECISIONS else Action.MOVE_CONTENT
+
+
+def needs_comment(current: ContentStatus, target: ContentStatus) -> bool:
+    """Whether the step must come with a comment (requesting changes in a review)."""
+    return (current, target) in NEEDS_COMMENT
 
 
 def path_to(target: ContentStatus) -> list[ContentStatus]:

@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
+from domain.access.people import person
+from domain.access.roles import Action
 from domain.audience.models import Audience
 from domain.channel.models import Channel
+from domain.content.comments import optional_comment, write_comment
 from domain.content.models import (
     ContentFormat,
     ContentItem,
@@ -21,7 +24,7 @@ from domain.content.models import (
     content_item_audience,
     content_item_kpi,
 )
-from domain.content.rules import MAY_BE_UNMAPPED, can_transition
+from domain.content.rules import MAY_BE_UNMAPPED, action_for, can_transition, needs_comment
 from domain.errors import DomainError, ErrorCode, Problem, Problems
 from domain.kpi.models import Kpi
 from domain.kpi.rollup import kpis_served_by, refresh_rollups, refresh_rollups_of_items
@@ -43,6 +46,7 @@ class ContentChanges:
     planned_at: Maybe[dt.datetime | None] = UNSET
     published_at: Maybe[dt.datetime | None] = UNSET
     url: Maybe[str | None] = UNSET
+    assignee_id: Maybe[uuid.UUID | None] = UNSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,7 @@ async def _content_values(
             await records.strategy_parts(session, Audience, ids, strategy.id, scope, "audience_ids")
         )
         cleaned["audience_ids"] = ids
+    await person(session, scope, problems, cleaned, "assignee_id", changes.assignee_id, strategy.workspace_id)
     return cleaned
 
 
@@ -254,17 +259,37 @@ async def map_content_items(
 
 
 async def transition_content_item(
-    session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, to: ContentStatus
+    session: AsyncSession,
+    scope: Scope,
+    id_: uuid.UUID,
+    version: int,
+    to: ContentStatus,
+    comment: str | None = None,
 ) -> ContentItem:
-    """Move an item along the workflow (IDEA → DRAFT → IN_REVIEW → APPROVED → SCHEDULED → PUBLISHED)."""
-    item = await records.get(session, ContentItem, id_, scope)
+    """Move an item along the workflow (IDEA → DRAFT → IN_REVIEW → APPROVED → SCHEDULED → PUBLISHED).
+
+    Whoever may see the item may ask; the step then needs the action :func:`action_for`
+    names (a review decision needs REVIEW_CONTENT, any other step MOVE_CONTENT). Sending an
+    item in review back to draft needs a comment saying what to change; a comment given
+    with any step is kept on the item with the step.
+    """
+    item = await records.get(session, ContentItem, id_, scope.acting(Action.VIEW))
+    current = item.status
+    scope.check(item.workspace_id, "content item", action=action_for(current, to))
     records.check_version(item, version)
-    if not can_transition(item.status, to):
+    if not can_transition(current, to):
         raise DomainError.of(
             ErrorCode.INVALID_TRANSITION,
-            f"A content item cannot go from {item.status.value} to {to.value}.",
+            f"A content item cannot go from {current.value} to {to.value}.",
             "to",
         )
+    problems = Problems()
+    note = optional_comment(problems, comment, "comment")
+    if not note and not problems and needs_comment(current, to):
+        problems.add(
+            ErrorCode.COMMENT_REQUIRED, "Say what should change when sending an item back.", "comment"
+        )
+    problems.raise_if_any()
     if to not in MAY_BE_UNMAPPED and (item.tactic_id is None or item.primary_kpi_id is None):
         raise DomainError.of(
             ErrorCode.NOT_MAPPED,
@@ -277,9 +302,11 @@ async def transition_content_item(
         )
     if to is ContentStatus.PUBLISHED and item.published_at is None:
         item.published_at = dt.datetime.now(dt.UTC)
-    archiving = ContentStatus.ARCHIVED in (item.status, to)
+    archiving = ContentStatus.ARCHIVED in (current, to)
     item.status = to
     await session.flush()
+    if note:
+        await write_comment(session, scope, item, note, (current, to))
     await refresh_rollups_of_items(session, [item.id] if archiving else [], field=("to",))
     return item
 

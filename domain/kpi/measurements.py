@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
+from domain.activity import recording as activity
 from domain.errors import DomainError, ErrorCode, Problem, Problems
 from domain.kpi.models import Kpi, KpiMeasurement, KpiSource, MeasurementSource
 from domain.kpi.services import COMPUTED_FROM_CONTENT, ROLLUP_RESERVED
@@ -102,6 +103,9 @@ async def record_measurements(
 ) -> Counts:
     """Record the measurements of one strategy's KPIs; each is created, updated or left as it is."""
     rows = await check_measurements(session, scope, strategy_id, entries)
-    return await upsert_many(
+    counts = await upsert_many(
         session, KpiMeasurement, rows, key=("kpi_id", "observed_on", "source"), changing=("value", "note")
     )
+    kpi_ids = [row["kpi_id"] for row in rows]
+    activity.note_recorded(session, strategy_id, rows[0]["workspace_id"], counts, kpi_ids=kpi_ids)
+    return counts

@@ -113,7 +113,10 @@ class Kpi(StrategyPart, Base):
         server_default=KpiSource.MEASUREMENTS.value,
     )
     channel_id: Mapped[uuid.UUID | None]
-    owner_id: Mapped[uuid.UUID | None]
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL"), index=True
+    )
+    """The member who follows the KPI."""
 
 
 def _kpi_link(name: str, other: str) -> Table:

@@ -13,6 +13,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
+from domain.access.people import person
+from domain.activity import recording as activity
 from domain.audience.models import Audience
 from domain.channel.models import Channel
 from domain.content.detach import content_using, repoint_content
@@ -60,6 +62,7 @@ class KpiChanges:
     channel_id: Maybe[uuid.UUID | None] = UNSET
     tactic_ids: Maybe[list[uuid.UUID] | None] = UNSET
     audience_ids: Maybe[list[uuid.UUID] | None] = UNSET
+    owner_id: Maybe[uuid.UUID | None] = UNSET
 
 
 def _kpi_values(problems: Problems, changes: KpiChanges) -> dict[str, Any]:
@@ -135,6 +138,7 @@ async def create_kpi(session: AsyncSession, scope: Scope, strategy_id: uuid.UUID
     problems.raise_if_any()
     strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
     links = await _links(session, scope, strategy, changes, problems)
+    await person(session, scope, problems, cleaned, "owner_id", changes.owner_id, strategy.workspace_id)
     problems.raise_if_any()
     if await records.count(session, Kpi, strategy_id=strategy.id) >= KPIS_MAX:
         raise DomainError.of(ErrorCode.TOO_MANY, f"A strategy holds at most {KPIS_MAX} KPIs.", "strategy_id")
@@ -162,6 +166,7 @@ async def update_kpi(
     check_deadline(problems, cleaned.get("starts_on", kpi.starts_on), cleaned.get("deadline", kpi.deadline))
     strategy = await records.get(session, Strategy, kpi.strategy_id, scope, "id")
     links = await _links(session, scope, strategy, changes, problems)
+    await person(session, scope, problems, cleaned, "owner_id", changes.owner_id, strategy.workspace_id)
     problems.raise_if_any()
     rollup_changed = any(getattr(kpi, field) != cleaned[field] for field in ROLLUP_INPUTS & cleaned.keys())
     records.apply(kpi, cleaned)
@@ -208,6 +213,7 @@ async def delete_kpi(
             raise DomainError(problems)
         target = reassign_to
     if in_use:
+        await _log_content_kpis(session, kpi, target)
         if target is not None:
             moved = select(
                 link.c.workspace_id, link.c.strategy_id, link.c.content_item_id, literal(target, Uuid)
@@ -226,6 +232,23 @@ async def delete_kpi(
     await session.flush()
     await refresh_rollups(session, [target])
     return in_use
+
+
+async def _log_content_kpis(session: AsyncSession, kpi: Kpi, target: uuid.UUID | None) -> None:
+    """Note the KPIs each item serving ``kpi`` will serve once it is gone (and ``target`` took its place)."""
+    link = content_item_kpi
+    serving = select(link.c.content_item_id).where(link.c.kpi_id == kpi.id)
+    stmt = (
+        select(link.c.content_item_id, func.array_agg(link.c.kpi_id).label("kpi_ids"))
+        .where(link.c.content_item_id.in_(serving))
+        .group_by(link.c.content_item_id)
+    )
+    common = {"workspace_id": kpi.workspace_id, "strategy_id": kpi.strategy_id}
+    for item_id, before in await session.execute(stmt):
+        after = [id_ for id_ in before if id_ != kpi.id]
+        if target is not None and target not in after:
+            after.append(target)
+        activity.note_links(session, "content_item_id", item_id, "kpi_id", before, after, common)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
+    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Numeric,
@@ -52,7 +53,10 @@ class Strategy(TenantEntity, Base):
     status: Mapped[StrategyStatus] = mapped_column(
         db_enum(StrategyStatus, "strategy_status"), default=StrategyStatus.DRAFT
     )
-    owner_id: Mapped[uuid.UUID | None]
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL"), index=True
+    )
+    """The member who answers for the strategy."""
 
 
 class Tactic(StrategyPart, Base):
@@ -73,3 +77,7 @@ class Tactic(StrategyPart, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     target_share: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     position: Mapped[int] = mapped_column(default=0)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL"), index=True
+    )
+    """The member who answers for the tactic."""

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
+from domain.access.people import person
 from domain.content.detach import content_using, repoint_content
 from domain.content.models import ContentItem
 from domain.content.rules import ContentOnDelete
@@ -30,6 +31,7 @@ class StrategyChanges:
     starts_on: Maybe[dt.date | None] = UNSET
     ends_on: Maybe[dt.date | None] = UNSET
     status: Maybe[StrategyStatus] = UNSET
+    owner_id: Maybe[uuid.UUID | None] = UNSET
 
 
 def _strategy_values(problems: Problems, changes: StrategyChanges) -> dict[str, Any]:
@@ -62,6 +64,8 @@ async def create_strategy(
     check_period(problems, cleaned.get("starts_on"), cleaned.get("ends_on"))
     problems.raise_if_any()
     await records.workspace_in_scope(session, scope, workspace_id)
+    await person(session, scope, problems, cleaned, "owner_id", changes.owner_id, workspace_id)
+    problems.raise_if_any()
     strategy = Strategy(workspace_id=workspace_id, **cleaned)
     session.add(strategy)
     await session.flush()
@@ -78,6 +82,7 @@ async def update_strategy(
     check_period(
         problems, cleaned.get("starts_on", strategy.starts_on), cleaned.get("ends_on", strategy.ends_on)
     )
+    await person(session, scope, problems, cleaned, "owner_id", changes.owner_id, strategy.workspace_id)
     problems.raise_if_any()
     records.apply(strategy, cleaned)
     await session.flush()
@@ -97,6 +102,7 @@ class TacticChanges:
     description: Maybe[str | None] = UNSET
     target_share: Maybe[Decimal | None] = UNSET
     position: Maybe[int] = UNSET
+    owner_id: Maybe[uuid.UUID | None] = UNSET
 
 
 def _tactic_values(problems: Problems, changes: TacticChanges) -> dict[str, Any]:
@@ -134,6 +140,8 @@ async def create_tactic(
     cleaned = _tactic_values(problems, changes)
     problems.raise_if_any()
     strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
+    await person(session, scope, problems, cleaned, "owner_id", changes.owner_id, strategy.workspace_id)
+    problems.raise_if_any()
     existing = await records.count(session, Tactic, strategy_id=strategy.id)
     if existing >= TACTICS_MAX:
         raise DomainError.of(
@@ -155,6 +163,7 @@ async def update_tactic(
     records.check_version(tactic, version)
     problems = Problems()
     cleaned = _tactic_values(problems, changes)
+    await person(session, scope, problems, cleaned, "owner_id", changes.owner_id, tactic.workspace_id)
     problems.raise_if_any()
     records.apply(tactic, cleaned)
     await session.flush()
