@@ -9,10 +9,13 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema import enums
+from schema.access.mutations import AccessMutations
+from schema.access.types import ApiKey, Member, Membership
 from schema.audience.mutations import AudienceMutations
 from schema.audience.types import Audience
 from schema.channel.mutations import ChannelMutations
 from schema.channel.types import Channel, StrategyChannel
+from schema.content.comments import Comment, CommentMutations
 from schema.content.mutations import ContentMutations
 from schema.content.types import ContentItem, ContentMetric
 from schema.errors import MaskUnexpectedErrors
@@ -39,6 +42,10 @@ NODE_TYPES = [
     KpiMeasurement,
     ContentItem,
     ContentMetric,
+    Comment,
+    Member,
+    Membership,
+    ApiKey,
 ]
 
 
@@ -51,6 +58,8 @@ class Mutation(
     ChannelMutations,
     KpiMutations,
     ContentMutations,
+    CommentMutations,
+    AccessMutations,
 ):
     pass
 

@@ -24,5 +24,11 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db, self.scope)
 
+    def widen(self, scope: Scope) -> None:
+        """Read with ``scope`` from now on: a mutation gave the caller a role (on a new
+        organization or workspace) that the rest of the response must see."""
+        self.scope = scope
+        self.loaders = Loaders(self.db, scope)
+
 
 Info = StrawberryInfo[Context, None]

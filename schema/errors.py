@@ -13,12 +13,11 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.utils.str_converters import to_camel_case
 
 from domain.errors import DomainError, ErrorCode, Problem
 
 log = logging.getLogger("redthread.graphql")
-
-UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="Why an input was refused.")
 
 
 @strawberry.type(description="An input the server refused, and why.")
@@ -27,7 +26,7 @@ class UserError:
         description="Path to the input field concerned, e.g. ['items', '2', 'tacticId'].", default=None
     )
     message: str
-    code: UserErrorCode  # type: ignore[valid-type]
+    code: ErrorCode
     current_version: int | None = strawberry.field(
         default=None,
         description=(
@@ -37,14 +36,9 @@ class UserError:
     )
 
 
-def to_camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
 def user_error(problem: Problem) -> UserError:
     return UserError(
-        field=[to_camel(part) for part in problem.field] or None,
+        field=[to_camel_case(part) for part in problem.field] or None,
         message=problem.message,
         code=problem.code,
         current_version=problem.current_version,

@@ -12,7 +12,20 @@ import binascii
 import uuid
 from collections.abc import Sequence
 
+from strawberry.utils.str_converters import to_camel_case
+
 from domain.errors import DomainError, ErrorCode, Problem
+from domain.scope import ActorKind
+
+#: The type of record an id field names, where the field's name does not say it.
+NAMED_BY_FIELD = {
+    "primary_kpi_id": "Kpi",
+    "owner_id": "Member",
+    "assignee_id": "Member",
+    "created_by_id": "Member",
+}
+#: The type of record an actor's id names; a demo visitor and the service have none.
+NAMED_BY_ACTOR = {ActorKind.MEMBER: "Member", ActorKind.API_KEY: "ApiKey"}
 
 
 def encode(type_name: str, id_: uuid.UUID) -> str:
@@ -59,3 +72,14 @@ def decode_many(global_ids: Sequence[str], type_name: str, field: str) -> list[u
     if problems:
         raise DomainError(problems)
     return decoded
+
+
+def type_named_by(field: str) -> str | None:
+    """The type of record a field holds ids of (``tactic_ids``: Tactic, ``owner_id``: Member); else None."""
+    if field in NAMED_BY_FIELD:
+        return NAMED_BY_FIELD[field]
+    for suffix in ("_id", "_ids"):
+        if field.endswith(suffix):
+            camel = to_camel_case(field.removesuffix(suffix))
+            return camel[:1].upper() + camel[1:]
+    return None

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     func,
+    literal_column,
     select,
     true,
     tuple_,
@@ -79,6 +80,11 @@ def per_day(
     return by_day
 
 
+ROOT = uuid.UUID(int=0)
+"""The parent of a list that has none (``organizations``, ``myOpenWork``): pass it to ``paginate``."""
+ROOT_PARENT: ColumnElement[uuid.UUID] = literal_column(f"'{ROOT}'::uuid", Uuid)
+"""The ``parent`` of the spec of such a list: every row hangs off :data:`ROOT`."""
+
 Visible = Callable[[Scope], ColumnElement[bool]]
 """Which rows of a source the caller's scope lets them see."""
 
@@ -116,6 +122,8 @@ class ConnectionSpec(Generic[N]):
     """Non-null sort keys, ending with a unique one (the id)."""
     convert: Callable[[Row[Any]], N]
     filter: Filter = field(default=_no_filter)
+    descending: bool = False
+    """Largest sort keys first (newest first, for a log)."""
 
 
 #: The parents of one batch, as rows: ``unnest(:parents) AS parents(id)``.
@@ -143,7 +151,7 @@ class Loaders:
         return loader
 
     async def _rows(self, stmt: Executable, **params: Any) -> Sequence[Row[Any]]:
-        async with self.db.read() as connection:
+        async with self.db.read(self.scope) as connection:
             result = await connection.execute(stmt, params)
             return list(result.all())
 
@@ -163,7 +171,7 @@ class Loaders:
         """Batches ``fetch`` (a module-level function) per request; a key it does not find is None."""
 
         async def load(keys: Sequence[K]) -> list[V | None]:
-            async with self.db.read() as connection:
+            async with self.db.read(self.scope) as connection:
                 found = await fetch(connection, self.scope, keys)
             return [found.get(key) for key in keys]
 
@@ -207,17 +215,18 @@ class Loaders:
     ) -> dict[uuid.UUID, Page[N]]:
         order = list(spec.order)
         conditions = [spec.parent == _PARENT_IDS.c.id, spec.visible(self.scope), *spec.filter(filter_)]
+        ascending = request.forward != spec.descending
         if request.cursor is not None:
             _check_cursor(request.cursor, order)
             position = tuple_(*order)
             cursor = tuple_(*request.cursor)
-            conditions.append(position > cursor if request.forward else position < cursor)
+            conditions.append(position > cursor if ascending else position < cursor)
         keys = [expr.label(f"{SORT}{i}") for i, expr in enumerate(order)]
         inner = (
             select(*spec.columns, *keys)
             .select_from(spec.source)
             .where(*conditions)
-            .order_by(*(order if request.forward else [expr.desc() for expr in order]))
+            .order_by(*(order if ascending else [expr.desc() for expr in order]))
             .limit(request.size + 1)
             .lateral("page")
         )

@@ -8,6 +8,7 @@ partial write behind.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import types
 import typing
 import uuid
@@ -18,7 +19,10 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from domain.access.roles import Action
+from domain.activity import recording as activity
 from domain.errors import DomainError, ErrorCode, Problem, Problems
+from domain.scope import Scope
 from domain.upsert import Counts
 from schema import ids
 from schema.context import Info
@@ -29,22 +33,56 @@ C = TypeVar("C")
 Given = TypeVar("Given")
 Entry = TypeVar("Entry")
 
-#: The type of node each id field of a change set names.
-ID_FIELDS = {"tactic_ids": "Tactic", "audience_ids": "Audience", "channel_id": "Channel"}
+
+class Open(enum.Enum):
+    """A mutation no role decides on."""
+
+    MEMBER = "MEMBER"
+    """Any signed-in member (`createOrganization`: the member becomes its owner)."""
+    ANYONE = "ANYONE"
+    """Anyone, even anonymous: the service does the work for them (`createDemoWorkspace`)."""
+
+
+#: What each mutation does, by its Python name (see :func:`performs`).
+ACTIONS: dict[str, Action | Open] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def performs(action: Action | Open) -> Callable[[F], F]:
+    """Declare what a mutation does; :func:`run` checks it against the caller's roles."""
+
+    def declare(resolver: F) -> F:
+        ACTIONS[resolver.__name__] = action
+        return resolver
+
+    return declare
+
+
+def acting_scope(caller: Scope, action: Action | Open) -> Scope:
+    """The scope a mutation's unit of work runs in."""
+    if action is Open.ANYONE:
+        return dataclasses.replace(Scope.everything(), actor=caller.actor)
+    if action is Open.MEMBER:
+        return caller
+    return caller.acting(action)
 
 
 async def run(
     info: Info,
-    body: Callable[[AsyncSession], Awaitable[T]],
+    body: Callable[[AsyncSession, Scope], Awaitable[T]],
     to_error: Callable[[Problem], UserError] = user_error,
 ) -> tuple[T | None, list[UserError]]:
     """Run ``body`` in one transaction; a refused input becomes ``userErrors`` and changes nothing.
 
+    ``body`` gets the caller's scope acting as the mutation declared (see :func:`performs`).
     ``to_error`` turns each problem into a user error (by default with camelCase field names).
     """
+    scope = acting_scope(info.context.scope, ACTIONS[info.python_name])
     try:
-        async with info.context.db.transaction() as session:
-            return await body(session), []
+        async with info.context.db.transaction(scope) as session:
+            session.info[activity.OPERATION] = info.field_name
+            return await body(session, scope), []
     except DomainError as error:
         return None, [to_error(problem) for problem in error.problems]
     except StaleDataError:
@@ -95,7 +133,7 @@ def changes(source: object, changes_type: type[C]) -> C:
 
 
 def _decoded(name: str, value: Any) -> Any:
-    type_name = ID_FIELDS.get(name)
+    type_name = ids.type_named_by(name)
     if type_name is None or value is None:
         return value
     if isinstance(value, list):

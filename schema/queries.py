@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import strawberry
-from sqlalchemy import Uuid, literal_column
 
+from schema.access.queries import AccessQueries
 from schema.content.types import CONTENT_ITEM, ContentItem
 from schema.context import Info
 from schema.errors import QueryError
-from schema.loading import ConnectionSpec
+from schema.loading import ROOT, ROOT_PARENT, ConnectionSpec
 from schema.pagination import Connection
 from schema.relay import Node, load_node, load_typed, paginate
 from schema.strategy.templates import StrategyTemplateQueries
@@ -28,12 +27,10 @@ from schema.tenancy.types import Workspace as WorkspaceType
 
 NODES_MAX = 100
 
-#: Top-level lists have no parent; they hang off this constant one.
-_ROOT = uuid.UUID(int=0)
 ORGANIZATIONS = ConnectionSpec(
     source=organization_table,
     columns=list(organization_table.c),
-    parent=literal_column(f"'{_ROOT}'::uuid", Uuid),
+    parent=ROOT_PARENT,
     visible=organization_visible,
     order=[organization_table.c.created_at, organization_table.c.id],
     convert=Organization.from_row,
@@ -41,7 +38,7 @@ ORGANIZATIONS = ConnectionSpec(
 
 
 @strawberry.type
-class Query(StrategyTemplateQueries):
+class Query(StrategyTemplateQueries, AccessQueries):
     @strawberry.field(description="The object with this global ID, or null if there is none you may see.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await load_node(info, id)
@@ -61,7 +58,7 @@ class Query(StrategyTemplateQueries):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Organization]:
-        return await paginate(info, ORGANIZATIONS, _ROOT, first, after, last, before)
+        return await paginate(info, ORGANIZATIONS, ROOT, first, after, last, before)
 
     @strawberry.field(
         description="The scenarios `createDemoWorkspace` can build; empty when demo workspaces are off."

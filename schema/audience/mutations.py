@@ -5,14 +5,16 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.access.roles import Action
 from domain.audience import services
 from domain.audience.models import Audience as AudienceRow
 from domain.audience.models import BuyingProcess
 from domain.audience.services import AudienceChanges
+from domain.scope import Scope
 from schema.audience.types import Audience
 from schema.context import Info
 from schema.errors import UserError
-from schema.mutation import changes, decode, run
+from schema.mutation import changes, decode, performs, run
 
 UNSET = strawberry.UNSET
 
@@ -82,29 +84,32 @@ def _audience(row: AudienceRow | None) -> Audience | None:
 @strawberry.type
 class AudienceMutations:
     @strawberry.field(description="Describe an audience of a strategy.")
+    @performs(Action.EDIT_STRATEGY)
     async def create_audience(self, info: Info, input: CreateAudienceInput) -> CreateAudiencePayload:
-        async def body(session: AsyncSession) -> AudienceRow:
+        async def body(session: AsyncSession, scope: Scope) -> AudienceRow:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
             change = changes(input, AudienceChanges)
-            return await services.create_audience(session, info.context.scope, strategy_id, change)
+            return await services.create_audience(session, scope, strategy_id, change)
 
         row, errors = await run(info, body)
         return CreateAudiencePayload(audience=_audience(row), user_errors=errors)
 
     @strawberry.field(description="Change an audience.")
+    @performs(Action.EDIT_STRATEGY)
     async def update_audience(self, info: Info, input: UpdateAudienceInput) -> UpdateAudiencePayload:
-        async def body(session: AsyncSession) -> AudienceRow:
+        async def body(session: AsyncSession, scope: Scope) -> AudienceRow:
             id_ = decode(input.id, "Audience")
             change = changes(input, AudienceChanges)
-            return await services.update_audience(session, info.context.scope, id_, input.version, change)
+            return await services.update_audience(session, scope, id_, input.version, change)
 
         row, errors = await run(info, body)
         return UpdateAudiencePayload(audience=_audience(row), user_errors=errors)
 
     @strawberry.field(description="Delete an audience; channels, KPIs and content stop naming it.")
+    @performs(Action.EDIT_STRATEGY)
     async def delete_audience(self, info: Info, input: DeleteAudienceInput) -> DeleteAudiencePayload:
-        async def body(session: AsyncSession) -> strawberry.ID:
-            await services.delete_audience(session, info.context.scope, decode(input.id, "Audience"))
+        async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
+            await services.delete_audience(session, scope, decode(input.id, "Audience"))
             return input.id
 
         deleted, errors = await run(info, body)

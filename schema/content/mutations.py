@@ -9,20 +9,22 @@ from decimal import Decimal
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.access.roles import Action
 from domain.content import metrics, services
 from domain.content.metrics import METRICS_MAX, MetricChanges, MetricEntry
-from domain.content.models import ContentFormat, ContentStatus
+from domain.content.models import COMMENT_MAX, ContentFormat, ContentStatus
 from domain.content.models import ContentItem as ContentItemRow
 from domain.content.models import ContentMetric as ContentMetricRow
 from domain.content.services import ContentChanges, ContentMapping, ItemMapping
 from domain.errors import DomainError, ErrorCode, Problem, Problems
 from domain.kpi.models import Metric
+from domain.scope import Scope
 from domain.upsert import Counts
 from schema import ids
 from schema.content.types import ContentItem, ContentMetric
 from schema.context import Info
 from schema.errors import UserError
-from schema.mutation import RecordedPayload, changes, decode, decode_batch, run
+from schema.mutation import RecordedPayload, changes, decode, decode_batch, performs, run
 
 UNSET = strawberry.UNSET
 
@@ -38,6 +40,9 @@ class CreateContentItemInput:
     planned_at: dt.datetime | None = UNSET
     published_at: dt.datetime | None = UNSET
     url: str | None = UNSET
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The member who works on it (one holding a role in its workspace)."
+    )
     tactic_id: strawberry.ID | None = strawberry.field(
         default=None, description="The tactic it plays into (with `primaryKpiId`)."
     )
@@ -61,6 +66,9 @@ class UpdateContentItemInput:
     planned_at: dt.datetime | None = UNSET
     published_at: dt.datetime | None = UNSET
     url: str | None = UNSET
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The member who works on it; null clears it."
+    )
 
 
 @strawberry.input
@@ -93,6 +101,13 @@ class TransitionContentItemInput:
     id: strawberry.ID
     version: int
     to: ContentStatus
+    comment: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Why: kept as a comment on the item with this step. Required when sending an item in "
+            f"review back to DRAFT; at most {COMMENT_MAX:,} characters."
+        ),
+    )
 
 
 @strawberry.input
@@ -278,16 +293,15 @@ def _item_mappings(items: list[MapContentItemInput]) -> list[ItemMapping]:
 @strawberry.type
 class ContentMutations:
     @strawberry.field(description="Plan a content item; it starts as an IDEA.")
+    @performs(Action.EDIT_CONTENT)
     async def create_content_item(
         self, info: Info, input: CreateContentItemInput
     ) -> CreateContentItemPayload:
-        async def body(session: AsyncSession) -> ContentItemRow:
+        async def body(session: AsyncSession, scope: Scope) -> ContentItemRow:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
             change = changes(input, ContentChanges)
             mapping = _create_mapping(input)
-            return await services.create_content_item(
-                session, info.context.scope, strategy_id, change, mapping
-            )
+            return await services.create_content_item(session, scope, strategy_id, change, mapping)
 
         row, errors = await run(info, body)
         return CreateContentItemPayload(content_item=_item(row), user_errors=errors)
@@ -295,99 +309,110 @@ class ContentMutations:
     @strawberry.field(
         description="Change a content item's title, brief, format, channel, audiences or dates."
     )
+    @performs(Action.EDIT_CONTENT)
     async def update_content_item(
         self, info: Info, input: UpdateContentItemInput
     ) -> UpdateContentItemPayload:
-        async def body(session: AsyncSession) -> ContentItemRow:
+        async def body(session: AsyncSession, scope: Scope) -> ContentItemRow:
             id_ = decode(input.id, "ContentItem")
             change = changes(input, ContentChanges)
-            return await services.update_content_item(session, info.context.scope, id_, input.version, change)
+            return await services.update_content_item(session, scope, id_, input.version, change)
 
         row, errors = await run(info, body)
         return UpdateContentItemPayload(content_item=_item(row), user_errors=errors)
 
     @strawberry.field(description="Delete a content item and its metrics.")
+    @performs(Action.EDIT_CONTENT)
     async def delete_content_item(
         self, info: Info, input: DeleteContentItemInput
     ) -> DeleteContentItemPayload:
-        async def body(session: AsyncSession) -> strawberry.ID:
-            await services.delete_content_item(session, info.context.scope, decode(input.id, "ContentItem"))
+        async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
+            await services.delete_content_item(session, scope, decode(input.id, "ContentItem"))
             return input.id
 
         deleted, errors = await run(info, body)
         return DeleteContentItemPayload(deleted_id=deleted, user_errors=errors)
 
     @strawberry.field(description="Set the tactic, primary KPI and contributing KPIs of a content item.")
+    @performs(Action.EDIT_CONTENT)
     async def map_content_item(self, info: Info, input: MapContentItemInput) -> MapContentItemPayload:
-        async def body(session: AsyncSession) -> ContentItemRow:
+        async def body(session: AsyncSession, scope: Scope) -> ContentItemRow:
             entry = _item_mapping(input)
-            return await services.map_content_item(
-                session, info.context.scope, entry.id, entry.mapping, entry.version
-            )
+            return await services.map_content_item(session, scope, entry.id, entry.mapping, entry.version)
 
         row, errors = await run(info, body)
         return MapContentItemPayload(content_item=_item(row), user_errors=errors)
 
     @strawberry.field(description="Map many content items at once: all of them, or none if any is refused.")
+    @performs(Action.EDIT_CONTENT)
     async def map_content_items(self, info: Info, input: MapContentItemsInput) -> MapContentItemsPayload:
-        async def body(session: AsyncSession) -> list[ContentItemRow]:
+        async def body(session: AsyncSession, scope: Scope) -> list[ContentItemRow]:
             if len(input.items) > services.BATCH_MAX:
                 raise DomainError.of(
                     ErrorCode.TOO_MANY, f"Map at most {services.BATCH_MAX} items per call.", "items"
                 )
-            return await services.map_content_items(session, info.context.scope, _item_mappings(input.items))
+            return await services.map_content_items(session, scope, _item_mappings(input.items))
 
         rows, errors = await run(info, body)
         items = [ContentItem.from_row(row) for row in rows] if rows is not None else None
         return MapContentItemsPayload(content_items=items, user_errors=errors)
 
-    @strawberry.field(description="Move a content item along the workflow.")
+    @strawberry.field(
+        description=(
+            "Move a content item along the workflow. A review decision (IN_REVIEW → APPROVED, or "
+            "IN_REVIEW → DRAFT to request changes) needs a role that may REVIEW_CONTENT (e.g. a "
+            "CLIENT_REVIEWER); every other step (drafting, submitting for review, scheduling, "
+            "publishing, archiving) needs MOVE_CONTENT. A role that may see the item but not take the "
+            "step is refused as FORBIDDEN. Requesting changes needs a `comment` (COMMENT_REQUIRED); "
+            "a comment given with any step is kept on the item with the step."
+        )
+    )
+    @performs(Action.MOVE_CONTENT)
     async def transition_content_item(
         self, info: Info, input: TransitionContentItemInput
     ) -> TransitionContentItemPayload:
-        async def body(session: AsyncSession) -> ContentItemRow:
+        async def body(session: AsyncSession, scope: Scope) -> ContentItemRow:
             id_ = decode(input.id, "ContentItem")
             return await services.transition_content_item(
-                session, info.context.scope, id_, input.version, input.to
+                session, scope, id_, input.version, input.to, input.comment
             )
 
         row, errors = await run(info, body)
         return TransitionContentItemPayload(content_item=_item(row), user_errors=errors)
 
     @strawberry.field(description="Record what a content item achieved on a day.")
+    @performs(Action.EDIT_CONTENT)
     async def create_content_metric(
         self, info: Info, input: CreateContentMetricInput
     ) -> CreateContentMetricPayload:
-        async def body(session: AsyncSession) -> ContentMetricRow:
+        async def body(session: AsyncSession, scope: Scope) -> ContentMetricRow:
             item_id = decode(input.content_item_id, "ContentItem", "content_item_id")
             change = changes(input, MetricChanges)
-            return await metrics.create_content_metric(session, info.context.scope, item_id, change)
+            return await metrics.create_content_metric(session, scope, item_id, change)
 
         row, errors = await run(info, body)
         return CreateContentMetricPayload(content_metric=_metric(row), user_errors=errors)
 
     @strawberry.field(description="Correct a content metric.")
+    @performs(Action.EDIT_CONTENT)
     async def update_content_metric(
         self, info: Info, input: UpdateContentMetricInput
     ) -> UpdateContentMetricPayload:
-        async def body(session: AsyncSession) -> ContentMetricRow:
+        async def body(session: AsyncSession, scope: Scope) -> ContentMetricRow:
             id_ = decode(input.id, "ContentMetric")
             change = changes(input, MetricChanges)
-            return await metrics.update_content_metric(
-                session, info.context.scope, id_, input.version, change
-            )
+            return await metrics.update_content_metric(session, scope, id_, input.version, change)
 
         row, errors = await run(info, body)
         return UpdateContentMetricPayload(content_metric=_metric(row), user_errors=errors)
 
     @strawberry.field(description="Delete a content metric.")
+    @performs(Action.EDIT_CONTENT)
     async def delete_content_metric(
         self, info: Info, input: DeleteContentMetricInput
     ) -> DeleteContentMetricPayload:
-        async def body(session: AsyncSession) -> strawberry.ID:
-            await metrics.delete_content_metric(
-                session, info.context.scope, decode(input.id, "ContentMetric")
-            )
+        async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
+            await metrics.delete_content_metric(session, scope, decode(input.id, "ContentMetric"))
             return input.id
 
         deleted, errors = await run(info, body)
@@ -399,12 +424,13 @@ class ContentMutations:
             "any is refused. KPIs computed from content follow in the same step."
         )
     )
+    @performs(Action.EDIT_CONTENT)
     async def record_content_metrics(
         self, info: Info, input: RecordContentMetricsInput
     ) -> RecordContentMetricsPayload:
-        async def body(session: AsyncSession) -> Counts:
+        async def body(session: AsyncSession, scope: Scope) -> Counts:
             strategy_id, entries = _metric_entries(input.strategy_id, input.metrics)
-            return await metrics.record_content_metrics(session, info.context.scope, strategy_id, entries)
+            return await metrics.record_content_metrics(session, scope, strategy_id, entries)
 
         counts, errors = await run(info, body)
         return RecordContentMetricsPayload.of(counts, errors)

@@ -31,8 +31,11 @@ from schema.pagination import Connection
 from schema.relay import Node, load_by_id, load_required, paginate, register
 
 if TYPE_CHECKING:
+    from schema.access.types import Member
+    from schema.activity.types import Activity
     from schema.audience.types import Audience
     from schema.channel.types import Channel
+    from schema.content.comments import Comment
     from schema.kpi.types import Kpi
     from schema.strategy.types import Strategy, Tactic
 
@@ -47,6 +50,7 @@ class ContentItem(Node):
     channel_id: strawberry.Private[uuid.UUID | None]
     tactic_id: strawberry.Private[uuid.UUID | None]
     primary_kpi_id: strawberry.Private[uuid.UUID | None]
+    assignee_id: strawberry.Private[uuid.UUID | None]
     title: str
     brief: str
     format: ContentFormat
@@ -67,6 +71,7 @@ class ContentItem(Node):
             channel_id=row.channel_id,
             tactic_id=row.tactic_id,
             primary_kpi_id=row.primary_kpi_id,
+            assignee_id=row.assignee_id,
             title=row.title,
             brief=row.brief,
             format=row.format,
@@ -140,6 +145,38 @@ class ContentItem(Node):
         before: str | None = None,
     ) -> Connection[ContentMetric]:
         return await paginate(info, METRICS_OF_CONTENT_ITEM, self.db_id, first, after, last, before)
+
+    @strawberry.field(description="The member who works on the item now.")
+    async def assignee(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.access.types")] | None:
+        from schema.access.types import MEMBER
+
+        return await load_by_id(info, MEMBER, self.assignee_id)
+
+    @strawberry.field(description="What people said about the item, oldest first.")
+    async def comments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Comment, strawberry.lazy("schema.content.comments")]]:
+        from schema.content.comments import COMMENTS_OF_CONTENT_ITEM
+
+        return await paginate(info, COMMENTS_OF_CONTENT_ITEM, self.db_id, first, after, last, before)
+
+    @strawberry.field(description="Who changed the item and how, newest first.")
+    async def activity(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Activity, strawberry.lazy("schema.activity.types")]]:
+        from schema.activity.types import ACTIVITY_OF_NODE
+
+        return await paginate(info, ACTIVITY_OF_NODE, self.db_id, first, after, last, before)
 
 
 @strawberry.type(description="What one content item achieved on one day (impressions, reach, clicks …).")

@@ -12,6 +12,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.file_uploads import Upload
 
+from domain.access.roles import Action
 from domain.content.rules import ContentOnDelete
 from domain.errors import DomainError, ErrorCode, Problem
 from domain.kpi import csv_import, services
@@ -20,12 +21,13 @@ from domain.kpi.models import Aggregation, Direction, KpiSource, MeasurementSour
 from domain.kpi.models import Kpi as KpiRow
 from domain.kpi.models import KpiMeasurement as KpiMeasurementRow
 from domain.kpi.services import KpiChanges, MeasurementChanges
+from domain.scope import Scope
 from domain.upsert import Counts
 from schema import ids
 from schema.context import Info
 from schema.errors import UserError, user_error
 from schema.kpi.types import Kpi, KpiMeasurement
-from schema.mutation import RecordedPayload, changes, decode, decode_batch, run
+from schema.mutation import RecordedPayload, changes, decode, decode_batch, performs, run
 
 UNSET = strawberry.UNSET
 
@@ -57,6 +59,9 @@ class CreateKpiInput:
     audience_ids: list[strawberry.ID] | None = strawberry.field(
         default=UNSET, description="The audiences of the strategy this KPI measures."
     )
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The member who follows the KPI (one holding a role in its workspace)."
+    )
 
 
 @strawberry.input(description="Omitted fields stay as they are; id lists replace the whole list.")
@@ -83,6 +88,9 @@ class UpdateKpiInput:
     channel_id: strawberry.ID | None = UNSET
     tactic_ids: list[strawberry.ID] | None = UNSET
     audience_ids: list[strawberry.ID] | None = UNSET
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The member who follows the KPI; null clears it."
+    )
 
 
 @strawberry.input
@@ -264,31 +272,34 @@ def _measurement(row: KpiMeasurementRow | None) -> KpiMeasurement | None:
 @strawberry.type
 class KpiMutations:
     @strawberry.field(description="Set a KPI for a strategy.")
+    @performs(Action.EDIT_STRATEGY)
     async def create_kpi(self, info: Info, input: CreateKpiInput) -> CreateKpiPayload:
-        async def body(session: AsyncSession) -> KpiRow:
+        async def body(session: AsyncSession, scope: Scope) -> KpiRow:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
             change = changes(input, KpiChanges)
-            return await services.create_kpi(session, info.context.scope, strategy_id, change)
+            return await services.create_kpi(session, scope, strategy_id, change)
 
         row, errors = await run(info, body)
         return CreateKpiPayload(kpi=_kpi(row), user_errors=errors)
 
     @strawberry.field(description="Change a KPI.")
+    @performs(Action.EDIT_STRATEGY)
     async def update_kpi(self, info: Info, input: UpdateKpiInput) -> UpdateKpiPayload:
-        async def body(session: AsyncSession) -> KpiRow:
+        async def body(session: AsyncSession, scope: Scope) -> KpiRow:
             id_ = decode(input.id, "Kpi")
             change = changes(input, KpiChanges)
-            return await services.update_kpi(session, info.context.scope, id_, input.version, change)
+            return await services.update_kpi(session, scope, id_, input.version, change)
 
         row, errors = await run(info, body)
         return UpdateKpiPayload(kpi=_kpi(row), user_errors=errors)
 
     @strawberry.field(description="Delete a KPI and its measurements, saying what happens to its content.")
+    @performs(Action.EDIT_STRATEGY)
     async def delete_kpi(self, info: Info, input: DeleteKpiInput) -> DeleteKpiPayload:
-        async def body(session: AsyncSession) -> int:
+        async def body(session: AsyncSession, scope: Scope) -> int:
             id_ = decode(input.id, "Kpi")
             target = decode(input.reassign_to_id, "Kpi", "reassign_to_id") if input.reassign_to_id else None
-            return await services.delete_kpi(session, info.context.scope, id_, input.on_content, target)
+            return await services.delete_kpi(session, scope, id_, input.on_content, target)
 
         affected, errors = await run(info, body)
         return DeleteKpiPayload(
@@ -298,35 +309,38 @@ class KpiMutations:
         )
 
     @strawberry.field(description="Record one observed value of a KPI.")
+    @performs(Action.RECORD_MEASUREMENTS)
     async def create_kpi_measurement(
         self, info: Info, input: CreateKpiMeasurementInput
     ) -> CreateKpiMeasurementPayload:
-        async def body(session: AsyncSession) -> KpiMeasurementRow:
+        async def body(session: AsyncSession, scope: Scope) -> KpiMeasurementRow:
             kpi_id = decode(input.kpi_id, "Kpi", "kpi_id")
             change = changes(input, MeasurementChanges)
-            return await services.create_measurement(session, info.context.scope, kpi_id, change)
+            return await services.create_measurement(session, scope, kpi_id, change)
 
         row, errors = await run(info, body)
         return CreateKpiMeasurementPayload(kpi_measurement=_measurement(row), user_errors=errors)
 
     @strawberry.field(description="Correct a measurement.")
+    @performs(Action.RECORD_MEASUREMENTS)
     async def update_kpi_measurement(
         self, info: Info, input: UpdateKpiMeasurementInput
     ) -> UpdateKpiMeasurementPayload:
-        async def body(session: AsyncSession) -> KpiMeasurementRow:
+        async def body(session: AsyncSession, scope: Scope) -> KpiMeasurementRow:
             id_ = decode(input.id, "KpiMeasurement")
             change = changes(input, MeasurementChanges)
-            return await services.update_measurement(session, info.context.scope, id_, input.version, change)
+            return await services.update_measurement(session, scope, id_, input.version, change)
 
         row, errors = await run(info, body)
         return UpdateKpiMeasurementPayload(kpi_measurement=_measurement(row), user_errors=errors)
 
     @strawberry.field(description="Delete a measurement.")
+    @performs(Action.RECORD_MEASUREMENTS)
     async def delete_kpi_measurement(
         self, info: Info, input: DeleteKpiMeasurementInput
     ) -> DeleteKpiMeasurementPayload:
-        async def body(session: AsyncSession) -> strawberry.ID:
-            await services.delete_measurement(session, info.context.scope, decode(input.id, "KpiMeasurement"))
+        async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
+            await services.delete_measurement(session, scope, decode(input.id, "KpiMeasurement"))
             return input.id
 
         deleted, errors = await run(info, body)
@@ -338,12 +352,13 @@ class KpiMutations:
             "refused. Recording the same measurements again changes nothing."
         )
     )
+    @performs(Action.RECORD_MEASUREMENTS)
     async def record_kpi_measurements(
         self, info: Info, input: RecordKpiMeasurementsInput
     ) -> RecordKpiMeasurementsPayload:
-        async def body(session: AsyncSession) -> Counts:
+        async def body(session: AsyncSession, scope: Scope) -> Counts:
             strategy_id, entries = _entries(input.strategy_id, input.measurements)
-            return await record_measurements(session, info.context.scope, strategy_id, entries)
+            return await record_measurements(session, scope, strategy_id, entries)
 
         counts, errors = await run(info, body)
         return RecordKpiMeasurementsPayload.of(counts, errors)
@@ -354,15 +369,14 @@ class KpiMutations:
             "checked first; if any is bad nothing is recorded. Importing the same file again changes nothing."
         )
     )
+    @performs(Action.RECORD_MEASUREMENTS)
     async def import_kpi_measurements(
         self, info: Info, input: ImportKpiMeasurementsInput
     ) -> ImportKpiMeasurementsPayload:
-        async def body(session: AsyncSession) -> Counts:
+        async def body(session: AsyncSession, scope: Scope) -> Counts:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
             data = await _file_bytes(input.file)
-            return await csv_import.import_measurements(
-                session, info.context.scope, strategy_id, data, kpi_id_of
-            )
+            return await csv_import.import_measurements(session, scope, strategy_id, data, kpi_id_of)
 
         counts, errors = await run(info, body, _file_error)
         return ImportKpiMeasurementsPayload.of(counts, errors)

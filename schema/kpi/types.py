@@ -32,6 +32,7 @@ from schema.pagination import Connection
 from schema.relay import Node, load_by_id, load_required, paginate, register
 
 if TYPE_CHECKING:
+    from schema.access.types import Member
     from schema.audience.types import Audience
     from schema.channel.types import Channel
     from schema.content.types import ContentItem, ContentItemFilter, ContentItemOrder
@@ -46,6 +47,7 @@ class Kpi(Node):
     db_id: strawberry.Private[uuid.UUID]
     strategy_id: strawberry.Private[uuid.UUID]
     channel_id: strawberry.Private[uuid.UUID | None]
+    owner_id: strawberry.Private[uuid.UUID | None]
     name: str
     description: str
     metric: Metric
@@ -73,6 +75,7 @@ class Kpi(Node):
             db_id=row.id,
             strategy_id=row.strategy_id,
             channel_id=row.channel_id,
+            owner_id=row.owner_id,
             name=row.name,
             description=row.description,
             metric=row.metric,
@@ -100,6 +103,12 @@ class Kpi(Node):
         from schema.channel.types import CHANNEL
 
         return await load_by_id(info, CHANNEL, self.channel_id)
+
+    @strawberry.field(description="The member who follows the KPI.")
+    async def owner(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.access.types")] | None:
+        from schema.access.types import MEMBER
+
+        return await load_by_id(info, MEMBER, self.owner_id)
 
     @strawberry.field(description="The tactics this KPI measures.")
     async def tactics(self, info: Info) -> list[Annotated[Tactic, strawberry.lazy("schema.strategy.types")]]:

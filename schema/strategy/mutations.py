@@ -8,7 +8,9 @@ from decimal import Decimal
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.access.roles import Action
 from domain.content.rules import ContentOnDelete
+from domain.scope import Scope
 from domain.strategy import services
 from domain.strategy.models import Strategy as StrategyRow
 from domain.strategy.models import StrategyStatus, TacticKind
@@ -17,7 +19,7 @@ from domain.strategy.services import StrategyChanges, TacticChanges
 from domain.strategy.template import TemplateKey, create_strategy_from_template
 from schema.context import Info
 from schema.errors import UserError
-from schema.mutation import changes, decode, run
+from schema.mutation import changes, decode, performs, run
 from schema.strategy.templates import StrategyTemplateKey
 from schema.strategy.types import Strategy, Tactic
 
@@ -34,6 +36,10 @@ class CreateStrategyInput:
     starts_on: dt.date | None = UNSET
     ends_on: dt.date | None = UNSET
     status: StrategyStatus | None = UNSET
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=UNSET,
+        description="The member who answers for the strategy (one holding a role in its workspace).",
+    )
 
 
 @strawberry.input(description="A new DRAFT strategy made from a template, named and dated by you.")
@@ -58,6 +64,9 @@ class UpdateStrategyInput:
     starts_on: dt.date | None = UNSET
     ends_on: dt.date | None = UNSET
     status: StrategyStatus | None = UNSET
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The member who answers for the strategy; null clears it."
+    )
 
 
 @strawberry.input
@@ -75,6 +84,10 @@ class CreateTacticInput:
         default=UNSET, description="Share of content this tactic should have, in percent (0–100)."
     )
     position: int | None = strawberry.field(default=UNSET, description="Defaults to after the last tactic.")
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=UNSET,
+        description="The member who answers for the tactic (one holding a role in its workspace).",
+    )
 
 
 @strawberry.input(description="Omitted fields stay as they are; null clears a field that may be empty.")
@@ -86,6 +99,9 @@ class UpdateTacticInput:
     description: str | None = UNSET
     target_share: Decimal | None = UNSET
     position: int | None = UNSET
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The member who answers for the tactic; null clears it."
+    )
 
 
 @strawberry.input
@@ -161,11 +177,12 @@ def _tactic(row: TacticRow | None) -> Tactic | None:
 @strawberry.type
 class StrategyMutations:
     @strawberry.field(description="Start a strategy in a workspace.")
+    @performs(Action.EDIT_STRATEGY)
     async def create_strategy(self, info: Info, input: CreateStrategyInput) -> CreateStrategyPayload:
-        async def body(session: AsyncSession) -> StrategyRow:
+        async def body(session: AsyncSession, scope: Scope) -> StrategyRow:
             workspace_id = decode(input.workspace_id, "Workspace", "workspace_id")
             change = changes(input, StrategyChanges)
-            return await services.create_strategy(session, info.context.scope, workspace_id, change)
+            return await services.create_strategy(session, scope, workspace_id, change)
 
         row, errors = await run(info, body)
         return CreateStrategyPayload(strategy=_strategy(row), user_errors=errors)
@@ -181,66 +198,72 @@ class StrategyMutations:
             "it starts (INVALID_PERIOD)."
         )
     )
+    @performs(Action.EDIT_STRATEGY)
     async def create_strategy_from_template(
         self, info: Info, input: CreateStrategyFromTemplateInput
     ) -> CreateStrategyFromTemplatePayload:
-        async def body(session: AsyncSession) -> StrategyRow:
+        async def body(session: AsyncSession, scope: Scope) -> StrategyRow:
             workspace_id = decode(input.workspace_id, "Workspace", "workspace_id")
             key: TemplateKey = input.template
             return await create_strategy_from_template(
-                session, info.context.scope, workspace_id, key, input.name, input.starts_on, input.ends_on
+                session, scope, workspace_id, key, input.name, input.starts_on, input.ends_on
             )
 
         row, errors = await run(info, body)
         return CreateStrategyFromTemplatePayload(strategy=_strategy(row), user_errors=errors)
 
     @strawberry.field(description="Change a strategy's name, purpose, period or status.")
+    @performs(Action.EDIT_STRATEGY)
     async def update_strategy(self, info: Info, input: UpdateStrategyInput) -> UpdateStrategyPayload:
-        async def body(session: AsyncSession) -> StrategyRow:
+        async def body(session: AsyncSession, scope: Scope) -> StrategyRow:
             id_ = decode(input.id, "Strategy")
             change = changes(input, StrategyChanges)
-            return await services.update_strategy(session, info.context.scope, id_, input.version, change)
+            return await services.update_strategy(session, scope, id_, input.version, change)
 
         row, errors = await run(info, body)
         return UpdateStrategyPayload(strategy=_strategy(row), user_errors=errors)
 
     @strawberry.field(description="Delete a strategy with its tactics, audiences, KPIs and content.")
+    @performs(Action.EDIT_STRATEGY)
     async def delete_strategy(self, info: Info, input: DeleteStrategyInput) -> DeleteStrategyPayload:
-        async def body(session: AsyncSession) -> strawberry.ID:
-            await services.delete_strategy(session, info.context.scope, decode(input.id, "Strategy"))
+        async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
+            await services.delete_strategy(session, scope, decode(input.id, "Strategy"))
             return input.id
 
         deleted, errors = await run(info, body)
         return DeleteStrategyPayload(deleted_id=deleted, user_errors=errors)
 
     @strawberry.field(description="Add a tactic to a strategy.")
+    @performs(Action.EDIT_STRATEGY)
     async def create_tactic(self, info: Info, input: CreateTacticInput) -> CreateTacticPayload:
-        async def body(session: AsyncSession) -> TacticRow:
+        async def body(session: AsyncSession, scope: Scope) -> TacticRow:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
             change = changes(input, TacticChanges)
-            return await services.create_tactic(session, info.context.scope, strategy_id, change)
+            return await services.create_tactic(session, scope, strategy_id, change)
 
         row, errors = await run(info, body)
         return CreateTacticPayload(tactic=_tactic(row), user_errors=errors)
 
     @strawberry.field(description="Change a tactic.")
+    @performs(Action.EDIT_STRATEGY)
     async def update_tactic(self, info: Info, input: UpdateTacticInput) -> UpdateTacticPayload:
-        async def body(session: AsyncSession) -> TacticRow:
+        async def body(session: AsyncSession, scope: Scope) -> TacticRow:
             id_ = decode(input.id, "Tactic")
             change = changes(input, TacticChanges)
-            return await services.update_tactic(session, info.context.scope, id_, input.version, change)
+            return await services.update_tactic(session, scope, id_, input.version, change)
 
         row, errors = await run(info, body)
         return UpdateTacticPayload(tactic=_tactic(row), user_errors=errors)
 
     @strawberry.field(description="Delete a tactic, saying what happens to the content that plays into it.")
+    @performs(Action.EDIT_STRATEGY)
     async def delete_tactic(self, info: Info, input: DeleteTacticInput) -> DeleteTacticPayload:
-        async def body(session: AsyncSession) -> int:
+        async def body(session: AsyncSession, scope: Scope) -> int:
             id_ = decode(input.id, "Tactic")
             target = (
                 decode(input.reassign_to_id, "Tactic", "reassign_to_id") if input.reassign_to_id else None
             )
-            return await services.delete_tactic(session, info.context.scope, id_, input.on_content, target)
+            return await services.delete_tactic(session, scope, id_, input.on_content, target)
 
         affected, errors = await run(info, body)
         return DeleteTacticPayload(

@@ -21,13 +21,15 @@ from schema.context import Info
 from schema.kpi.progress import judged_on
 from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_required, register
+from schema.relay import Node, load_by_id, load_required, paginate, register
 from schema.strategy import report
 from schema.strategy.report import StrategyDashboard, StrategyHealth
 
 assert enums  # the domain's enums are registered with the schema there
 
 if TYPE_CHECKING:
+    from schema.access.types import Member
+    from schema.activity.types import Activity
     from schema.audience.types import Audience
     from schema.channel.types import StrategyChannel
     from schema.content.types import ContentItem, ContentItemFilter, ContentItemOrder
@@ -42,6 +44,7 @@ tactic_table = TacticRow.__table__
 class Strategy(Node):
     db_id: strawberry.Private[uuid.UUID]
     workspace_id: strawberry.Private[uuid.UUID]
+    owner_id: strawberry.Private[uuid.UUID | None]
     name: str
     purpose: str = strawberry.field(
         description='What we want to help the customer to do ("We want to help …").'
@@ -59,6 +62,7 @@ class Strategy(Node):
             id=strawberry.ID(ids.encode("Strategy", row.id)),
             db_id=row.id,
             workspace_id=row.workspace_id,
+            owner_id=row.owner_id,
             name=row.name,
             purpose=row.purpose,
             starts_on=row.starts_on,
@@ -74,6 +78,12 @@ class Strategy(Node):
         from schema.tenancy.types import WORKSPACE
 
         return await load_required(info, WORKSPACE, self.workspace_id)
+
+    @strawberry.field(description="The member who answers for the strategy.")
+    async def owner(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.access.types")] | None:
+        from schema.access.types import MEMBER
+
+        return await load_by_id(info, MEMBER, self.owner_id)
 
     @strawberry.field(description="The tactics, in their position order.")
     async def tactics(self, info: Info) -> list[Tactic]:
@@ -100,6 +110,19 @@ class Strategy(Node):
         from schema.kpi.types import KPIS_OF_STRATEGY
 
         return await info.context.loaders.children(KPIS_OF_STRATEGY).load(self.db_id)
+
+    @strawberry.field(description="Who changed what in the strategy and its parts, newest first.")
+    async def activity(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Activity, strawberry.lazy("schema.activity.types")]]:
+        from schema.activity.types import ACTIVITY_OF_STRATEGY
+
+        return await paginate(info, ACTIVITY_OF_STRATEGY, self.db_id, first, after, last, before)
 
     @strawberry.field(description="The strategy's content plan, filtered and ordered as asked.")
     async def content_items(
@@ -151,7 +174,7 @@ class Strategy(Node):
     ) -> str:
         day = judged_on(as_of)
         figures = await report.figures(info, self.db_id, day)
-        async with info.context.db.read() as connection:
+        async with info.context.db.read(info.context.scope) as connection:
             found = await brief(connection, info.context.scope, self.db_id, day, figures)
         assert found is not None, "a strategy the caller can see can be written down"
         return render(found, format)
@@ -167,6 +190,7 @@ class Strategy(Node):
 class Tactic(Node):
     db_id: strawberry.Private[uuid.UUID]
     strategy_id: strawberry.Private[uuid.UUID]
+    owner_id: strawberry.Private[uuid.UUID | None]
     name: str
     kind: TacticKind
     description: str
@@ -184,6 +208,7 @@ class Tactic(Node):
             id=strawberry.ID(ids.encode("Tactic", row.id)),
             db_id=row.id,
             strategy_id=row.strategy_id,
+            owner_id=row.owner_id,
             name=row.name,
             kind=row.kind,
             description=row.description,
@@ -197,6 +222,12 @@ class Tactic(Node):
     @strawberry.field
     async def strategy(self, info: Info) -> Strategy:
         return await load_required(info, STRATEGY, self.strategy_id)
+
+    @strawberry.field(description="The member who answers for the tactic.")
+    async def owner(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.access.types")] | None:
+        from schema.access.types import MEMBER
+
+        return await load_by_id(info, MEMBER, self.owner_id)
 
     @strawberry.field(description="The KPIs that measure this tactic.")
     async def kpis(self, info: Info) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:

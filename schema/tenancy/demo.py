@@ -7,12 +7,14 @@ import datetime as dt
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.access.roles import Role
 from domain.errors import DomainError, ErrorCode
+from domain.scope import Scope
 from domain.tenancy.demo import ScenarioInfo
 from domain.tenancy.models import Workspace as WorkspaceRow
 from schema.context import Info
 from schema.errors import UserError
-from schema.mutation import run
+from schema.mutation import Open, performs, run
 from schema.tenancy.types import Workspace
 
 
@@ -55,18 +57,24 @@ class DemoMutations:
             "deployment's cap on demo workspaces that exist at once is reached."
         )
     )
+    @performs(Open.ANYONE)
     async def create_demo_workspace(
         self, info: Info, input: CreateDemoWorkspaceInput
     ) -> CreateDemoWorkspacePayload:
-        async def body(session: AsyncSession) -> WorkspaceRow:
+        async def body(session: AsyncSession, scope: Scope) -> WorkspaceRow:
             demo = info.context.demo
             if demo is None:
                 raise DomainError.of(
                     ErrorCode.DEMO_WORKSPACES_DISABLED, "This deployment does not offer demo workspaces."
                 )
-            return await demo.create(session, input.scenario, dt.datetime.now(dt.UTC))
+            return await demo.create(session, scope.actor, input.scenario, dt.datetime.now(dt.UTC))
 
         row, errors = await run(info, body)
+        if row is not None:
+            # The caller sees what was built for them: as its OWNER when signed in, else as a visitor.
+            member = info.context.scope.actor.member_id is not None
+            role = Role.OWNER if member else Role.VIEWER
+            info.context.widen(info.context.scope.including(frozenset({role}), workspace_id=row.id))
         return CreateDemoWorkspacePayload(
             workspace=Workspace.from_row(row) if row is not None else None, user_errors=errors
         )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.access.roles import Action, Role
+from domain.scope import Scope
 from domain.tenancy import services
 from domain.tenancy.models import Organization as OrganizationRow
 from domain.tenancy.models import Workspace as WorkspaceRow
 from domain.tenancy.services import NameChange
 from schema.context import Info
 from schema.errors import UserError
-from schema.mutation import decode, run
+from schema.mutation import Open, decode, performs, run
 from schema.tenancy.types import Organization, Workspace
 
 
@@ -97,65 +99,73 @@ def _workspace(row: WorkspaceRow | None) -> Workspace | None:
 @strawberry.type
 class TenancyMutations:
     @strawberry.field(description="Create an organization (an agency or a brand).")
+    @performs(Open.MEMBER)
     async def create_organization(
         self, info: Info, input: CreateOrganizationInput
     ) -> CreateOrganizationPayload:
-        async def body(session: AsyncSession) -> OrganizationRow:
-            return await services.create_organization(session, NameChange(input.name))
+        async def body(session: AsyncSession, scope: Scope) -> OrganizationRow:
+            return await services.create_organization(session, scope, NameChange(input.name))
 
         row, errors = await run(info, body)
+        if row is not None:
+            info.context.widen(info.context.scope.including(frozenset({Role.OWNER}), organization_id=row.id))
         return CreateOrganizationPayload(organization=_organization(row), user_errors=errors)
 
     @strawberry.field(description="Rename an organization.")
+    @performs(Action.MANAGE_ORGANIZATION)
     async def update_organization(
         self, info: Info, input: UpdateOrganizationInput
     ) -> UpdateOrganizationPayload:
-        async def body(session: AsyncSession) -> OrganizationRow:
+        async def body(session: AsyncSession, scope: Scope) -> OrganizationRow:
             id_ = decode(input.id, "Organization")
             return await services.update_organization(
-                session, info.context.scope, id_, input.version, NameChange(input.name)
+                session, scope, id_, input.version, NameChange(input.name)
             )
 
         row, errors = await run(info, body)
         return UpdateOrganizationPayload(organization=_organization(row), user_errors=errors)
 
     @strawberry.field(description="Delete an organization with all its workspaces and everything in them.")
+    @performs(Action.DELETE_ORGANIZATION)
     async def delete_organization(
         self, info: Info, input: DeleteOrganizationInput
     ) -> DeleteOrganizationPayload:
-        async def body(session: AsyncSession) -> strawberry.ID:
-            await services.delete_organization(session, info.context.scope, decode(input.id, "Organization"))
+        async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
+            await services.delete_organization(session, scope, decode(input.id, "Organization"))
             return input.id
 
         deleted, errors = await run(info, body)
         return DeleteOrganizationPayload(deleted_id=deleted, user_errors=errors)
 
     @strawberry.field(description="Create a workspace (one client or brand) in an organization.")
+    @performs(Action.MANAGE_ORGANIZATION)
     async def create_workspace(self, info: Info, input: CreateWorkspaceInput) -> CreateWorkspacePayload:
-        async def body(session: AsyncSession) -> WorkspaceRow:
+        async def body(session: AsyncSession, scope: Scope) -> WorkspaceRow:
             organization_id = decode(input.organization_id, "Organization", "organization_id")
-            return await services.create_workspace(
-                session, info.context.scope, organization_id, NameChange(input.name)
-            )
+            return await services.create_workspace(session, scope, organization_id, NameChange(input.name))
 
         row, errors = await run(info, body)
+        if row is not None:
+            scope = info.context.scope
+            roles = scope.organization_roles.get(row.organization_id, frozenset())
+            info.context.widen(scope.including(roles, workspace_id=row.id))
         return CreateWorkspacePayload(workspace=_workspace(row), user_errors=errors)
 
     @strawberry.field(description="Rename a workspace.")
+    @performs(Action.MANAGE_WORKSPACE)
     async def update_workspace(self, info: Info, input: UpdateWorkspaceInput) -> UpdateWorkspacePayload:
-        async def body(session: AsyncSession) -> WorkspaceRow:
+        async def body(session: AsyncSession, scope: Scope) -> WorkspaceRow:
             id_ = decode(input.id, "Workspace")
-            return await services.update_workspace(
-                session, info.context.scope, id_, input.version, NameChange(input.name)
-            )
+            return await services.update_workspace(session, scope, id_, input.version, NameChange(input.name))
 
         row, errors = await run(info, body)
         return UpdateWorkspacePayload(workspace=_workspace(row), user_errors=errors)
 
     @strawberry.field(description="Delete a workspace and everything in it.")
+    @performs(Action.MANAGE_WORKSPACE)
     async def delete_workspace(self, info: Info, input: DeleteWorkspaceInput) -> DeleteWorkspacePayload:
-        async def body(session: AsyncSession) -> strawberry.ID:
-            await services.delete_workspace(session, info.context.scope, decode(input.id, "Workspace"))
+        async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
+            await services.delete_workspace(session, scope, decode(input.id, "Workspace"))
             return input.id
 
         deleted, errors = await run(info, body)

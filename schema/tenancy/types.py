@@ -7,12 +7,13 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Row, select, true
+from sqlalchemy import ColumnElement, Row
 
 from domain.scope import Scope
 from domain.strategy.models import StrategyStatus
 from domain.tenancy.models import Organization as OrganizationRow
 from domain.tenancy.models import Workspace as WorkspaceRow
+from domain.tenancy.services import organizations_seen
 from schema import ids
 from schema.context import Info
 from schema.loading import ConnectionSpec, NodeSpec, in_workspace
@@ -20,6 +21,8 @@ from schema.pagination import Connection
 from schema.relay import Node, load_required, paginate, register
 
 if TYPE_CHECKING:
+    from schema.access.types import Membership
+    from schema.activity.types import Activity
     from schema.channel.types import Channel
     from schema.strategy.types import Strategy
 
@@ -56,6 +59,24 @@ class Organization(Node):
         before: str | None = None,
     ) -> Connection[Workspace]:
         return await paginate(info, WORKSPACES_OF_ORGANIZATION, self.db_id, first, after, last, before)
+
+    @strawberry.field(
+        description=(
+            "The memberships on the organization: who holds which role in all its workspaces, oldest "
+            "first. Memberships on one workspace are in that workspace's `members`."
+        )
+    )
+    async def members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Membership, strawberry.lazy("schema.access.types")]]:
+        from schema.access.types import MEMBERSHIPS_OF_ORGANIZATION
+
+        return await paginate(info, MEMBERSHIPS_OF_ORGANIZATION, self.db_id, first, after, last, before)
 
 
 @strawberry.type(description="One client or brand: the boundary around strategies, channels and content.")
@@ -121,13 +142,41 @@ class Workspace(Node):
 
         return await paginate(info, CHANNELS_OF_WORKSPACE, self.db_id, first, after, last, before)
 
+    @strawberry.field(description="Who changed what in the workspace, newest first.")
+    async def activity(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Activity, strawberry.lazy("schema.activity.types")]]:
+        from schema.activity.types import ACTIVITY_OF_WORKSPACE
+
+        return await paginate(info, ACTIVITY_OF_WORKSPACE, self.db_id, first, after, last, before)
+
+    @strawberry.field(
+        description=(
+            "The memberships on this workspace itself: who holds which role in it, oldest first. "
+            "Memberships on the whole organization are in the organization's `members`."
+        )
+    )
+    async def members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Membership, strawberry.lazy("schema.access.types")]]:
+        from schema.access.types import MEMBERSHIPS_OF_WORKSPACE
+
+        return await paginate(info, MEMBERSHIPS_OF_WORKSPACE, self.db_id, first, after, last, before)
+
 
 def organization_visible(scope: Scope) -> ColumnElement[bool]:
-    """An organization is visible through any of its workspaces in scope."""
-    if scope.workspace_ids is None:
-        return true()
-    in_scope = select(workspace_table.c.organization_id).where(scope.where(workspace_table.c.id))
-    return organization_table.c.id.in_(in_scope)
+    """An organization is visible to whoever holds a role on it or sees one of its workspaces."""
+    return organizations_seen(scope, organization_table.c.id)
 
 
 ORGANIZATION = register(
