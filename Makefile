@@ -13,8 +13,8 @@ $(UV):
 install: $(UV)  ## Create .venv with the locked dependencies
 	$(UV) sync --locked
 
-demo: install  ## Migrate, load every demo scenario and serve GraphQL with GraphiQL and demo workspaces
-	REDTHREAD_GRAPHIQL=true REDTHREAD_DEMO_WORKSPACES=true $(BIN)/redthread serve --seed
+demo: install  ## Migrate, load every demo scenario and serve GraphQL with GraphiQL, open to anonymous demo visitors
+	REDTHREAD_GRAPHIQL=true REDTHREAD_DEMO_MODE=true REDTHREAD_DEMO_WORKSPACES=true $(BIN)/redthread serve --seed
 
 serve: install  ## Serve GraphQL (settings from the environment)
 	$(BIN)/redthread serve

@@ -13,12 +13,14 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from api.auth import Authentication, Authenticator, caller_of
 from api.documents import document_endpoint
 from domain.kpi.csv_import import FILE_MAX_BYTES
 from domain.persistence.database import Database
@@ -36,11 +38,6 @@ log = logging.getLogger(__name__)
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
 #: The largest multipart request accepted: the largest file plus room for the operation.
 MULTIPART_MAX_BYTES = FILE_MAX_BYTES + 1024 * 1024
-
-
-def scope_of(request: Request | WebSocket) -> Scope:
-    """The workspaces the caller may see and change (every workspace until callers authenticate)."""
-    return Scope.everything()
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -69,14 +66,14 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        return Context(db=self.db, scope=scope_of(request), request_id=request_id[:64], demo=self.demo)
+        return Context(db=self.db, scope=caller_of(request), request_id=request_id[:64], demo=self.demo)
 
 
 async def purge_periodically(db: Database, every: float) -> None:
     """Purge expired demo workspaces every ``every`` seconds until cancelled; a failed round is logged."""
     while True:
         try:
-            async with db.transaction() as session:
+            async with db.transaction(Scope.everything()) as session:
                 purged = await purge_expired(session, dt.datetime.now(dt.UTC))
             if purged:
                 log.info("purged %d expired demo workspaces", purged)
@@ -91,16 +88,18 @@ def create_app(
     graphiql: bool = False,
     demo: DemoWorkspaces | None = None,
     purge_every: float | None = None,
+    authenticator: Authenticator | None = None,
 ) -> Starlette:
     """The ASGI app over ``db``; the app disposes of the database when it shuts down.
 
-    With ``demo``, `createDemoWorkspace` is offered. With ``purge_every``, expired demo
+    Callers authenticate through ``authenticator`` (by default: API keys only). With
+    ``demo``, `createDemoWorkspace` is offered. With ``purge_every``, expired demo
     workspaces are purged that often while the app runs (also those left from a time when
     demo workspaces were on).
     """
 
     async def health(_: Request) -> Response:
-        async with db.read() as connection:
+        async with db.read(Scope.everything()) as connection:
             await connection.exec_driver_sql("SELECT 1")
         return JSONResponse({"status": "ok"})
 
@@ -121,7 +120,8 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health, methods=["GET"]),
-            Route("/strategies/{strategy_id}/document.md", document_endpoint(db, scope_of), methods=["GET"]),
+            Route("/strategies/{strategy_id}/document.md", document_endpoint(db, caller_of), methods=["GET"]),
         ],
+        middleware=[Middleware(Authentication, authenticator=authenticator or Authenticator(db))],
         lifespan=lifespan,
     )

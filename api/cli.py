@@ -1,4 +1,5 @@
-"""The `redthread` command: serve, migrate, export-schema, import-measurements, seed."""
+"""The `redthread` command: serve, migrate, export-schema, import-measurements, create-api-key,
+grant-role, seed."""
 
 from __future__ import annotations
 
@@ -7,24 +8,32 @@ import datetime as dt
 import logging
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.settings import Settings
+from domain.access.api_keys import KeyRequest, NewKey, create_api_key
+from domain.access.members import Grant, Target, grant_role
+from domain.access.models import Membership
+from domain.access.roles import KeyScope, Role
 from domain.errors import DomainError
 from domain.kpi.csv_import import import_measurements
 from domain.persistence.database import Database
 from domain.persistence.locate import database_url
 from domain.persistence.migrations import upgrade
-from domain.persistence.settings import PROJECT_ROOT
+from domain.persistence.settings import PROJECT_ROOT, service_url
 from domain.scope import Scope
 from domain.tenancy.demo import DemoWorkspaces, purge_expired
 from domain.upsert import Counts
 from seed import cli as seed_cli
 
 SCHEMA_FILE = PROJECT_ROOT / "schema.graphql"
+T = TypeVar("T")
 
 
 def _configure_logging(level: str) -> None:
@@ -42,22 +51,31 @@ def main() -> None:
 @click.option("--graphiql/--no-graphiql", default=None, help="Serve GraphiQL at /graphql.")
 @click.option("--seed", "seed_demo", is_flag=True, help="Load every demo scenario before serving.")
 def serve(host: str | None, port: int | None, graphiql: bool | None, seed_demo: bool) -> None:
-    """Serve GraphQL on http://HOST:PORT/graphql until Ctrl-C."""
+    """Serve GraphQL on http://HOST:PORT/graphql until Ctrl-C.
+
+    Migrations run as the owner of the tables (the user of ``DATABASE_URL``); the service then
+    connects as the service role, for which the row-level security policies hold.
+    """
     settings = Settings()
     _configure_logging(settings.log_level)
     with database_url(settings) as url:
         if settings.migrate_on_start:
             upgrade(url)
+        service = service_url(url, settings)
         if seed_demo:
-            asyncio.run(seed_cli.load_all(url))
-        db = Database(url, pool_size=settings.pool_size, echo=settings.echo_sql)
+            asyncio.run(seed_cli.load_all(service))
+        db = Database(service, pool_size=settings.pool_size, echo=settings.echo_sql)
         from api.app import create_app
+        from api.auth import Authenticator, TokenVerifier
 
+        jwt_settings = settings.jwt()
+        tokens = TokenVerifier(jwt_settings) if jwt_settings else None
         app = create_app(
             db,
             graphiql=settings.graphiql if graphiql is None else graphiql,
             demo=demo_workspaces(settings),
             purge_every=settings.demo_purge_seconds,
+            authenticator=Authenticator(db, tokens, demo_mode=settings.demo_mode),
         )
         uvicorn.run(
             app,
@@ -88,23 +106,24 @@ def export_schema(output: Path) -> None:
     click.echo(f"wrote {output}")
 
 
+@main.command()
+def permissions() -> None:
+    """Print the permission matrix (role × action) and the mutations of each action, as in the README."""
+    from schema.permissions import permissions_markdown
+
+    click.echo(permissions_markdown(), nl=False)
+
+
 @main.command("purge-demo-workspaces")
 def purge_demo_workspaces() -> None:
     """Delete every expired demo workspace with everything in it."""
     settings = Settings()
     _configure_logging(settings.log_level)
 
-    async def purge(url: str) -> int:
-        db = Database(url)
-        try:
-            async with db.transaction() as session:
-                return await purge_expired(session, dt.datetime.now(dt.UTC))
-        finally:
-            await db.dispose()
+    async def purge(session: AsyncSession) -> int:
+        return await purge_expired(session, dt.datetime.now(dt.UTC))
 
-    with database_url(settings) as url:
-        upgrade(url)
-        purged = asyncio.run(purge(url))
+    purged = _as_system(settings, purge)
     click.echo(f"purged {purged} expired demo workspaces")
 
 
@@ -123,38 +142,143 @@ def import_measurements_command(strategy_id: str, file: Path) -> None:
     strategy = _strategy_id(strategy_id)
     data = file.read_bytes()
 
-    async def run(url: str) -> Counts:
+    async def run(session: AsyncSession) -> Counts:
         from schema.kpi.mutations import kpi_id_of
 
+        return await import_measurements(session, Scope.everything(), strategy, data, kpi_id_of)
+
+    counts = _as_system(settings, run, refused="nothing was recorded")
+    click.echo(f"created {counts.created}, updated {counts.updated}, unchanged {counts.unchanged}")
+
+
+def _strategy_id(text: str) -> uuid.UUID:
+    return _id_of(text, "Strategy", "STRATEGY_ID")
+
+
+def _id_of(text: str, type_name: str, hint: str) -> uuid.UUID:
+    """The database id behind a GraphQL id of ``type_name``, or a raw database id."""
+    from schema import ids
+
+    parsed = ids.parse(text)
+    if parsed is not None and parsed[0] == type_name:
+        return parsed[1]
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise click.BadParameter(f"not a valid {type_name} id", param_hint=hint) from None
+
+
+def _as_system(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], refused: str = "nothing was changed"
+) -> T:
+    """Migrate, then run ``work`` in one transaction as the service; refused input lists its
+    problems (and ``refused``) on standard error and exits 1."""
+
+    async def run(url: str) -> T:
         db = Database(url, pool_size=1)
         try:
-            async with db.transaction() as session:
-                return await import_measurements(session, Scope.everything(), strategy, data, kpi_id_of)
+            async with db.transaction(Scope.everything()) as session:
+                return await work(session)
         finally:
             await db.dispose()
 
     with database_url(settings) as url:
         upgrade(url)
         try:
-            counts = asyncio.run(run(url))
+            return asyncio.run(run(service_url(url, settings)))
         except DomainError as error:
             for problem in error.problems:
-                click.echo(f"{problem.code.value}: {problem.message}", err=True)
-            click.echo(f"nothing was recorded ({len(error.problems)} problem(s))", err=True)
+                where = f" (at {'.'.join(problem.field)})" if problem.field else ""
+                click.echo(f"{problem.code.value}: {problem.message}{where}", err=True)
+            click.echo(f"{refused} ({len(error.problems)} problem(s))", err=True)
             sys.exit(1)
-    click.echo(f"created {counts.created}, updated {counts.updated}, unchanged {counts.unchanged}")
 
 
-def _strategy_id(text: str) -> uuid.UUID:
-    from schema import ids
-
-    parsed = ids.parse(text)
-    if parsed is not None and parsed[0] == "Strategy":
-        return parsed[1]
+def _target(organization: str | None, workspace: str | None) -> Target:
+    """The organization or workspace named by exactly one of the two options."""
     try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise click.BadParameter("not a strategy id", param_hint="STRATEGY_ID") from None
+        return Target.one_of(
+            _id_of(organization, "Organization", "--organization") if organization else None,
+            _id_of(workspace, "Workspace", "--workspace") if workspace else None,
+        )
+    except DomainError as error:
+        raise click.UsageError("Give exactly one of --organization and --workspace.") from error
+
+
+@main.command("create-api-key")
+@click.option(
+    "--organization", help="A key for every workspace of this organization (GraphQL or database id) …"
+)
+@click.option("--workspace", help="… or for this one workspace.")
+@click.option("--name", required=True, help="What the key is for, e.g. the integration using it.")
+@click.option(
+    "--scope",
+    "key_scope",
+    required=True,
+    type=click.Choice([s.value for s in KeyScope], case_sensitive=False),
+    help="read: read only; write: also change strategies, content and figures; admin: also manage.",
+)
+@click.option("--expires-in-days", type=click.IntRange(min=1), help="Let the key expire after N days.")
+def create_api_key_command(
+    organization: str | None, workspace: str | None, name: str, key_scope: str, expires_in_days: int | None
+) -> None:
+    """Create an API key and print it, once: only a hash of it is kept.
+
+    The key is printed alone on standard output (a note goes to standard error), so
+    `redthread create-api-key … > key.txt` stores just the key.
+    """
+    settings = Settings()
+    _configure_logging(settings.log_level)
+    target = _target(organization, workspace)
+    now = dt.datetime.now(dt.UTC)
+    expires_at = now + dt.timedelta(days=expires_in_days) if expires_in_days else None
+    request = KeyRequest(name, [KeyScope(key_scope.upper())], expires_at)
+
+    async def create(session: AsyncSession) -> NewKey:
+        return await create_api_key(session, Scope.everything(), target, request, now)
+
+    created = _as_system(settings, create)
+    click.echo(created.token)
+    click.echo(
+        f"Created API key {created.key.prefix} ({request.name}). Store it now: it will not be shown again.",
+        err=True,
+    )
+
+
+@main.command("grant-role")
+@click.option("--organization", help="A role on this organization (GraphQL id or database id) …")
+@click.option("--workspace", help="… or on this one workspace.")
+@click.option("--subject", required=True, help="The member's subject at the identity provider (`sub`).")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role], case_sensitive=False))
+@click.option("--name", help="The member's name, if they are new.")
+@click.option("--email", help="The member's email, if they are new.")
+def grant_role_command(
+    organization: str | None,
+    workspace: str | None,
+    subject: str,
+    role: str,
+    name: str | None,
+    email: str | None,
+) -> None:
+    """Give a member a role on an organization or a workspace (e.g. the first OWNER of an organization).
+
+    The member is made if the subject is new; granting again changes the role.
+    """
+    settings = Settings()
+    _configure_logging(settings.log_level)
+    target = _target(organization, workspace)
+    grant = Grant(subject, Role(role.upper()), name, email)
+
+    async def run(session: AsyncSession) -> Membership:
+        return await grant_role(session, Scope.everything(), target, grant)
+
+    membership = _as_system(settings, run)
+    on = (
+        f"organization {target.organization_id}"
+        if target.organization_id
+        else f"workspace {target.workspace_id}"
+    )
+    click.echo(f"{subject} is {membership.role.value} on {on}")
 
 
 def demo_workspaces(settings: Settings) -> DemoWorkspaces | None:

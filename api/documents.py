@@ -44,8 +44,9 @@ def document_endpoint(
             problems = Problems()
             if values.date(problems, as_of, "asOf") is None:
                 return _error(400, "OUT_OF_RANGE", problems.items[0].message)
-        async with db.read() as connection:
-            found = await brief(connection, scope_of(request), parsed[1], as_of)
+        scope = scope_of(request)
+        async with db.read(scope) as connection:
+            found = await brief(connection, scope, parsed[1], as_of)
         if found is None:
             return _error(404, "NOT_FOUND", "No strategy with this id.")
         name = found.strategy.name

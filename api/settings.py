@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from api.auth import JwtSettings
 from domain.persistence.settings import DatabaseSettings
 
 
@@ -31,3 +32,33 @@ class Settings(DatabaseSettings):
     demo_purge_seconds: float = Field(
         default=300, gt=0, description="How often the service purges expired demo workspaces, in seconds."
     )
+    demo_mode: bool = Field(
+        default=False,
+        description="Let anonymous visitors read every demo workspace (as VIEWERs) without signing in.",
+    )
+    jwt_issuer: str | None = Field(default=None, description="The `iss` sign-in tokens must carry.")
+    jwt_audience: str | None = Field(default=None, description="The `aud` sign-in tokens must carry.")
+    jwt_jwks_url: str | None = Field(
+        default=None, description="Where the identity provider publishes its signing keys (JWKS)."
+    )
+    jwt_secret: SecretStr | None = Field(
+        default=None, description="A shared secret (HS256) instead of a JWKS URL."
+    )
+    jwt_algorithms: list[str] = Field(
+        default_factory=list,
+        description="Accepted algorithms; default RS256 and ES256 (JWKS) or HS256 (secret).",
+    )
+
+    def jwt(self) -> JwtSettings | None:
+        """How sign-in tokens are checked; None when the deployment accepts only API keys."""
+        if self.jwt_jwks_url is None and self.jwt_secret is None:
+            return None
+        if not self.jwt_issuer or not self.jwt_audience:
+            raise ValueError("Set REDTHREAD_JWT_ISSUER and REDTHREAD_JWT_AUDIENCE with the JWT keys.")
+        return JwtSettings(
+            issuer=self.jwt_issuer,
+            audience=self.jwt_audience,
+            jwks_url=self.jwt_jwks_url,
+            secret=self.jwt_secret.get_secret_value() if self.jwt_secret else None,
+            algorithms=tuple(self.jwt_algorithms),
+        )

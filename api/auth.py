@@ -1,0 +1,170 @@
+"""Who is calling: an API key, a bearer JWT from the front end's identity provider, or, on a
+demo deployment, an anonymous visitor. Anyone else gets HTTP 401.
+
+:class:`Authentication` is ASGI middleware in front of the routes that read or change data;
+it puts the caller's :class:`~domain.scope.Scope` in the request state, where
+:func:`caller_of` finds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Scope as AsgiScope
+
+from domain.access import api_keys
+from domain.access.authenticate import api_key_scope, demo_scope, member_scope
+from domain.access.models import SUBJECT_MAX
+from domain.persistence.database import Database
+from domain.scope import Actor, ActorKind, Scope
+
+#: The error code of a 401 response.
+UNAUTHENTICATED = "UNAUTHENTICATED"
+#: Paths anyone may call.
+PUBLIC_PATHS = frozenset({"/health"})
+#: The anonymous caller of a page that shows no data (the GraphiQL IDE): sees nothing.
+NOBODY = Scope.granted({}, {}, Actor(ActorKind.DEMO_VISITOR, None, "anonymous"))
+
+
+class Unauthenticated(Exception):
+    """The request carries no usable credentials."""
+
+
+@dataclass(frozen=True)
+class JwtSettings:
+    """How to check the front end's tokens: who issues them, for whom, and with which keys."""
+
+    issuer: str
+    audience: str
+    jwks_url: str | None = None
+    secret: str | None = None
+    algorithms: tuple[str, ...] = ()
+    leeway_seconds: int = 30
+
+
+class TokenVerifier:
+    """Checks a JWT's signature (JWKS or shared secret), expiry, issuer and audience."""
+
+    def __init__(self, settings: JwtSettings) -> None:
+        if (settings.jwks_url is None) == (settings.secret is None):
+            raise ValueError("Set either a JWKS URL or a shared secret for JWTs.")
+        self.settings = settings
+        self.algorithms = list(settings.algorithms or (("HS256",) if settings.secret else ("RS256", "ES256")))
+        self.jwks = (
+            jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300, timeout=5)
+            if settings.jwks_url
+            else None
+        )
+
+    async def claims(self, token: str) -> dict[str, Any]:
+        try:
+            key: Any = self.settings.secret
+            if self.jwks is not None:
+                key = (await asyncio.to_thread(self.jwks.get_signing_key_from_jwt, token)).key
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=self.algorithms,
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
+                leeway=self.settings.leeway_seconds,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as error:
+            raise Unauthenticated(f"The token is not valid: {error}") from error
+        return claims
+
+
+class Authenticator:
+    """Turns a request's credentials into the caller's scope."""
+
+    def __init__(self, db: Database, tokens: TokenVerifier | None = None, *, demo_mode: bool = False) -> None:
+        self.db = db
+        self.tokens = tokens
+        self.demo_mode = demo_mode
+
+    async def caller(self, connection: HTTPConnection) -> Scope:
+        token = _bearer(connection.headers.get("authorization"))
+        if token is not None and token.startswith(api_keys.MARK):
+            async with self.db.transaction(Scope.everything()) as session:
+                found = await api_key_scope(session, token, dt.datetime.now(dt.UTC))
+            if found is None:
+                # A key that grants nothing (unknown, revoked, expired) is refused like no key,
+                # also on a demo deployment: an integration must learn its key stopped working.
+                raise Unauthenticated("This API key is not valid: unknown, revoked or expired.")
+            return found
+        if token is not None:
+            if self.tokens is None:
+                raise Unauthenticated("This deployment does not accept sign-in tokens; use an API key.")
+            # Checked before taking a connection: fetching the provider's keys may take a while.
+            claims = await self.tokens.claims(token)
+            subject = str(claims["sub"])
+            if len(subject) > SUBJECT_MAX:
+                raise Unauthenticated(f"The token's subject is longer than {SUBJECT_MAX} characters.")
+            async with self.db.transaction(Scope.everything()) as session:
+                return await member_scope(session, subject, claims.get("name"), claims.get("email"))
+        if self.demo_mode:
+            async with self.db.read(Scope.everything()) as read:
+                return await demo_scope(read)
+        if _is_ide_page(connection):
+            return NOBODY
+        raise Unauthenticated(
+            "Sign in: send `Authorization: Bearer <token>` with a sign-in token or an API key."
+        )
+
+
+def _bearer(header: str | None) -> str | None:
+    if header is None:
+        return None
+    kind, _, token = header.partition(" ")
+    if kind.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Send credentials as `Authorization: Bearer <token>`.")
+    return token.strip()
+
+
+def _is_ide_page(connection: HTTPConnection) -> bool:
+    """A browser asking for the GraphiQL page itself, which holds no data (a query sent along
+    with the page's GET is no page: it needs credentials like any other)."""
+    return (
+        connection.scope.get("method") == "GET"
+        and connection.url.path == "/graphql"
+        and "query" not in connection.query_params
+        and "text/html" in connection.headers.get("accept", "")
+    )
+
+
+class Authentication:
+    """ASGI middleware: authenticate every request to a data route, or answer 401."""
+
+    def __init__(self, app: ASGIApp, authenticator: Authenticator) -> None:
+        self.app = app
+        self.authenticator = authenticator
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope["path"] in PUBLIC_PATHS:
+            await self.app(scope, receive, send)
+            return
+        try:
+            caller = await self.authenticator.caller(HTTPConnection(scope))
+        except Unauthenticated as error:
+            body = {"errors": [{"message": str(error), "extensions": {"code": UNAUTHENTICATED}}]}
+            challenge = 'Bearer realm="redthread"'
+            await JSONResponse(body, status_code=401, headers={"WWW-Authenticate": challenge})(
+                scope, receive, send
+            )
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        await self.app(scope, receive, send)
+
+
+def caller_of(connection: HTTPConnection) -> Scope:
+    """The scope :class:`Authentication` found for this request."""
+    caller: Scope = connection.state.caller
+    return caller
