@@ -2,7 +2,9 @@
 
 The server is the one at ``DATABASE_URL`` when it is set, else the embedded one.
 Migrations run once into a template database; each test gets its own copy of it
-(``CREATE DATABASE … TEMPLATE``), so tests never see each other's rows.
+(``CREATE DATABASE … TEMPLATE``), so tests never see each other's rows. As in production,
+migrations run as the owner of the tables and the app connects as the service role, so
+row-level security holds throughout the suite.
 """
 
 from __future__ import annotations
@@ -13,20 +15,21 @@ import os
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from sqlalchemy import event, make_url
 
-from api.app import create_app
 from domain.persistence import embedded
-from domain.persistence.database import Database
+from domain.persistence.database import Database, binds_scope
 from domain.persistence.migrations import upgrade
-from domain.persistence.settings import DatabaseSettings, asyncpg_url
+from domain.persistence.settings import DatabaseSettings, asyncpg_url, service_url
 from seed.load import load
+from tests import auth
+from tests.client import GraphQLClient, signed_in
 from tests.known_strategy import KNOWN
 
 _PREFIX = f"rt_test_{os.getpid()}"
@@ -40,7 +43,8 @@ def _with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def _plain(url: str) -> str:
+def plain_url(url: str) -> str:
+    """The URL for asyncpg itself (without SQLAlchemy's name of the driver)."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
@@ -59,7 +63,7 @@ def server_url() -> Iterator[str]:
 
 
 async def _admin(server_url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(_plain(server_url))
+    connection = await asyncpg.connect(plain_url(server_url))
     try:
         for statement in statements:
             await connection.execute(statement)
@@ -80,37 +84,60 @@ async def template_url(server_url: str) -> AsyncIterator[str]:
     await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@asynccontextmanager
+async def copied_database(server_url: str, template_url: str) -> AsyncIterator[str]:
+    """A new database copied from the template's, dropped at the end: its URL as the owner of its
+    tables (the service connects to it as the service role, :func:`service_url`)."""
+    name = f"{_PREFIX}_{next(_counter)}"
+    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template_url).database}"')
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 async def demo_template_url(server_url: str, template_url: str) -> AsyncIterator[str]:
     """The migrated template with the tests' known strategy loaded (as of :data:`DEMO_DAY`)."""
-    name = f"{_PREFIX}_demo"
-    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template_url).database}"')
-    url = _with_database(server_url, name)
-    database = Database(url, pool_size=1)
-    try:
-        await load(database, KNOWN, DEMO_DAY)
-    finally:
-        await database.dispose()
-    yield url
-    await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with copied_database(server_url, template_url) as url:
+        database = Database(service_url(url, DatabaseSettings()), pool_size=1)
+        try:
+            await load(database, KNOWN, DEMO_DAY)
+        finally:
+            await database.dispose()
+        yield url
 
 
 @pytest.fixture
-async def db(
+async def fresh_url(
     request: pytest.FixtureRequest, server_url: str, template_url: str, demo_template_url: str
-) -> AsyncIterator[Database]:
-    """A fresh database for one test; with the ``demo`` mark it already holds the demo strategy."""
-    name = f"{_PREFIX}_{next(_counter)}"
-    if request.node.get_closest_marker("demo"):
-        template_url = demo_template_url
-    template = make_url(template_url).database
-    await _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    database = Database(_with_database(server_url, name), pool_size=5)
+) -> AsyncIterator[str]:
+    """The URL of a fresh database for one test, as the owner of its tables; with the ``demo``
+    mark it already holds the demo strategy."""
+    demo = request.node.get_closest_marker("demo") is not None
+    async with copied_database(server_url, demo_template_url if demo else template_url) as url:
+        yield url
+
+
+@pytest.fixture
+async def db(fresh_url: str) -> AsyncIterator[Database]:
+    """The test's database, connected as the service role (row-level security holds)."""
+    database = Database(service_url(fresh_url, DatabaseSettings()), pool_size=5)
     try:
         yield database
     finally:
         await database.dispose()
-        await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def owner_db(fresh_url: str) -> AsyncIterator[Database]:
+    """The test's database connected as the owner of its tables, who bypasses row-level security:
+    for what only the owner may do (bulk loads of scale data with COPY and ANALYZE)."""
+    database = Database(fresh_url, pool_size=2)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 _IN_LIST = re.compile(r"IN \(\$\d+(?:::\w+)?(?:, \$\d+(?:::\w+)?)*\)")
@@ -123,11 +150,16 @@ class StatementLog:
 
     statements: list[str] = field(default_factory=list)
 
+    #: Statements that bind the caller's scope at the start of each transaction, counted apart.
+    bindings: int = 0
+
     def reset(self) -> None:
         self.statements.clear()
+        self.bindings = 0
 
     @property
     def count(self) -> int:
+        """Statements sent, the scope bindings aside (the authentication lookup included)."""
         return len(self.statements)
 
     def cost(self) -> Counter[str]:
@@ -145,43 +177,18 @@ def sql(db: Database) -> StatementLog:
     log = StatementLog()
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        log.statements.append(statement)
+        if binds_scope(statement):
+            log.bindings += 1
+        else:
+            log.statements.append(statement)
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", record)
     return log
 
 
-class GraphQLClient:
-    """Posts GraphQL over HTTP to the app, as a front end does."""
-
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-
-    async def post(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    async def data(self, query: str, **variables: Any) -> dict[str, Any]:
-        """The data of a query that must succeed without GraphQL errors."""
-        body = await self.post(query, **variables)
-        assert "errors" not in body, body["errors"]
-        data: dict[str, Any] = body["data"]
-        return data
-
-    async def mutate(self, query: str, **variables: Any) -> dict[str, Any]:
-        """The payload of a single mutation that must succeed without user errors."""
-        data = await self.data(query, **variables)
-        (payload,) = data.values()
-        assert payload["userErrors"] == [], payload["userErrors"]
-        result: dict[str, Any] = payload
-        return result
-
-
 @pytest.fixture
 async def gql(db: Database) -> AsyncIterator[GraphQLClient]:
-    app = create_app(db)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://redthread.test") as http:
-        yield GraphQLClient(http)
+    """A client signed in as the operator, who owns every organization of the test's data."""
+    await auth.own_everything(db)
+    async with signed_in(db, auth.token(auth.OPERATOR)) as client:
+        yield client

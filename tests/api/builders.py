@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from schema import ids
 from tests.api.helpers import ERRORS, create, strategy_graph
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 Expected = Sequence[tuple[list[str] | None, str]]
 
@@ -78,6 +79,13 @@ def global_id(type_name: str, id_: uuid.UUID | None = None) -> str:
     """A well-formed global id; with no ``id_`` it names nothing that exists."""
     raw = f"{type_name}:{id_ or uuid.uuid4()}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def db_id(id_: str) -> uuid.UUID:
+    """The database id of the record a global id names."""
+    parsed = ids.parse(id_)
+    assert parsed is not None, id_
+    return parsed[1]
 
 
 def result_field(mutation: str) -> str:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from domain.persistence.database import Database
 from seed.load import Outcome
 from seed.load import load as load_scenario
-from tests.conftest import DEMO_DAY, GraphQLClient
+from tests.client import GraphQLClient
+from tests.conftest import DEMO_DAY
 from tests.known_strategy import CONTENT, KNOWN
 
 #: The demo is loaded as of this day, so planned times are known exactly.

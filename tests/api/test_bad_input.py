@@ -19,7 +19,7 @@ from tests.api.builders import (
     snapshot,
 )
 from tests.api.helpers import strategy_graph
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 #: Every mutation that names an existing record by ``id``, with the rest of a valid input.
 BY_ID: list[tuple[str, str, dict[str, Any]]] = [

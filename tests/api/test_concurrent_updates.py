@@ -9,7 +9,7 @@ import pytest
 
 from tests.api.builders import call, result_field
 from tests.api.helpers import content_item, strategy_graph
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 # mutation, the graph key of the record, the field changed, the payload field
 CASES = [

@@ -13,7 +13,7 @@ from domain.persistence.database import Database
 from schema import ids
 from tests.api.demo_ids import Demo, load, planned
 from tests.api.helpers import create, strategy_graph
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.known_strategy import CONTENT
 
 Row = tuple[Any, ...]

@@ -16,7 +16,7 @@ from domain.persistence.database import Database
 from schema import ids
 from tests.api.builders import codes, global_id
 from tests.api.helpers import ERRORS, counts, create, measurements, strategy_graph
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 IMPORT = f"""
 mutation($input: ImportKpiMeasurementsInput!) {{

@@ -7,10 +7,9 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
-from api.app import create_app, purge_periodically
+from api.app import purge_periodically
 from domain.channel.models import Platform
 from domain.channel.services import ChannelChanges, create_channel
 from domain.persistence.database import Database
@@ -22,7 +21,8 @@ from schema.build import schema
 from schema.context import Context
 from seed.catalog import Catalog
 from seed.scenarios import SCENARIOS
-from tests.conftest import GraphQLClient
+from tests import auth
+from tests.client import GraphQLClient, signed_in
 from tests.integration.rows import all_rows, rows_in
 
 LIFETIME = dt.timedelta(hours=2)
@@ -43,10 +43,10 @@ mutation($scenario: String!) {
 
 @pytest.fixture
 async def demo_gql(db: Database) -> AsyncIterator[GraphQLClient]:
-    app = create_app(db, demo=DemoWorkspaces(Catalog(), LIFETIME, LIMIT))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://redthread.test") as http:
-        yield GraphQLClient(http)
+    """A client of a deployment offering demo workspaces, signed in as the operator."""
+    demo = DemoWorkspaces(Catalog(), LIFETIME, LIMIT)
+    async with signed_in(db, auth.token(auth.OPERATOR), demo=demo) as client:
+        yield client
 
 
 async def _create(gql: GraphQLClient, scenario: str) -> dict[str, Any]:
@@ -95,7 +95,9 @@ async def test_unknown_scenario_and_the_cap_are_refused_without_writing(
     assert error["code"] == "UNKNOWN_SCENARIO"
     assert error["field"] == ["scenario"]
     assert "law-firm" in error["message"]
-    assert sum((await all_rows(db)).values()) == 0
+    written = await all_rows(db)
+    assert written.pop("member") == 1  # the operator, known since signing in
+    assert sum(written.values()) == 0
     for _ in range(LIMIT):
         assert (await _create(demo_gql, "law-firm"))["userErrors"] == []
     rows = await all_rows(db)
@@ -104,7 +106,7 @@ async def test_unknown_scenario_and_the_cap_are_refused_without_writing(
     assert [e["code"] for e in capped["userErrors"]] == ["DEMO_LIMIT_REACHED"]
     assert await all_rows(db) == rows
     # Once the demos have expired and are purged, there is room again.
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         assert await purge_expired(session, dt.datetime.now(dt.UTC) + LIFETIME) == LIMIT
     assert (await _create(demo_gql, "luxury-bags"))["userErrors"] == []
 
@@ -140,7 +142,7 @@ async def test_purge_removes_every_row_of_expired_workspaces_and_nothing_else(
     db: Database, demo_gql: GraphQLClient
 ) -> None:
     expiring = ids.decode((await _create(demo_gql, "luxury-bags"))["workspace"]["id"], "Workspace")
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         await purge_expired(session, dt.datetime.now(dt.UTC))  # nothing has expired yet
     before = await all_rows(db)
     of_it = await rows_in(db, expiring)
@@ -152,7 +154,7 @@ async def test_purge_removes_every_row_of_expired_workspaces_and_nothing_else(
     query = "query($id: ID!) { workspace(id: $id) { expiresAt } }"
     expiry = await demo_gql.data(query, id=ids.encode("Workspace", expiring))
     at = dt.datetime.fromisoformat(expiry["workspace"]["expiresAt"])
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         assert await purge_expired(session, at) == 1
     assert set((await rows_in(db, expiring)).values()) == {0}
     assert await rows_in(db, lasting) == lasting_rows
@@ -167,22 +169,22 @@ async def test_purge_skips_a_workspace_being_written_to_and_takes_it_next_time(
 ) -> None:
     workspace = ids.decode((await _create(demo_gql, "law-firm"))["workspace"]["id"], "Workspace")
     later = dt.datetime.now(dt.UTC) + LIFETIME * 2
-    async with db.transaction() as writing:
+    async with db.transaction(Scope.everything()) as writing:
         await create_channel(
             writing, Scope.everything(), workspace, ChannelChanges(platform=Platform.BLOG, name="Blog")
         )
-        async with db.transaction() as purging:
+        async with db.transaction(Scope.everything()) as purging:
             # Does not wait for the writer, and does not pull the workspace from under it.
             assert await asyncio.wait_for(purge_expired(purging, later), timeout=10) == 0
     assert (await rows_in(db, workspace))["channel"] == 4
-    async with db.transaction() as purging:
+    async with db.transaction(Scope.everything()) as purging:
         assert await purge_expired(purging, later) == 1
     assert set((await rows_in(db, workspace)).values()) == {0}
 
 
 async def test_the_service_purges_periodically(db: Database, demo_gql: GraphQLClient) -> None:
     workspace = ids.decode((await _create(demo_gql, "law-firm"))["workspace"]["id"], "Workspace")
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         found = await session.get(Workspace, workspace)
         assert found is not None
         found.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
@@ -195,3 +197,16 @@ async def test_the_service_purges_periodically(db: Database, demo_gql: GraphQLCl
     finally:
         purging.cancel()
     assert set((await rows_in(db, workspace)).values()) == {0}
+
+
+async def test_visitors_see_the_demos_visitors_made_but_not_a_members_own(
+    db: Database, demo_gql: GraphQLClient
+) -> None:
+    demo = DemoWorkspaces(Catalog(), LIFETIME, LIMIT)
+    async with signed_in(db, demo=demo, demo_mode=True) as visitor:
+        theirs = (await _create(visitor, "law-firm"))["workspace"]["id"]
+        mine = (await _create(demo_gql, "bakery-da"))["workspace"]["id"]
+        seen = await visitor.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=[theirs, mine])
+        assert seen["nodes"] == [{"id": theirs}, None]
+    # The member who made one sees it (as its owner).
+    assert (await demo_gql.data("query($id: ID!) { workspace(id: $id) { id } }", id=mine))["workspace"]

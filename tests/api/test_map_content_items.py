@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.api.helpers import content_item, strategy_graph
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 MAP_MANY = """
 mutation($input: MapContentItemsInput!) {

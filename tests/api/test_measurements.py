@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import text
 
 from domain.persistence.database import Database
+from domain.scope import Scope
 from tests.api.builders import call, codes, global_id, ok, same_decimal
 from tests.api.helpers import (
     content_item,
@@ -18,7 +19,7 @@ from tests.api.helpers import (
     record_metrics,
     strategy_graph,
 )
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 
 async def test_recording_counts_what_was_created_updated_and_left_alone(gql: GraphQLClient) -> None:
@@ -332,7 +333,7 @@ async def test_a_batch_is_written_in_the_order_of_its_keys(db: Database, gql: Gr
         {"kpiId": kpi, "observedOn": day, "value": "1"} for day in reversed(days) for kpi in (leads, reach)
     ]
     assert counts(await record(gql, graph["strategy"], given)) == (10, 0, 0)
-    async with db.read() as connection:
+    async with db.read(Scope.everything()) as connection:
         physical = (
             await connection.execute(text("SELECT kpi_id, observed_on FROM kpi_measurement ORDER BY ctid"))
         ).all()

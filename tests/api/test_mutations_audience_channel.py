@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.api.builders import global_id, ids_of, node, ok, refused
 from tests.api.helpers import content_item, create, create_workspace, strategy_graph
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 AUDIENCE = """audience {
   id name description genders ageMin ageMax interests familyStatuses locations behaviours

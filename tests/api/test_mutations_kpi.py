@@ -6,7 +6,7 @@ from typing import Any
 
 from tests.api.builders import global_id, ids_of, node, ok, refused, same_decimal
 from tests.api.helpers import content_item, create, strategy_graph
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 KPI = """kpi {
   id name description metric unit baseline target direction startsOn deadline aggregation version

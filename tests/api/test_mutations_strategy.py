@@ -14,7 +14,7 @@ from tests.api.builders import (
     snapshot,
 )
 from tests.api.helpers import content_item, create_workspace, strategy_graph
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 ORG = "organization { id name version createdAt updatedAt workspaces { nodes { id } } }"
 WORKSPACE = "workspace { id name version organization { id } strategies { nodes { id } } }"

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from domain.persistence.database import Database
-from schema import ids
 from schema.pagination import encode_cursor
+from tests.api.builders import db_id
 from tests.api.demo_ids import load
 from tests.api.helpers import content_item, strategy_graph
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 PAGE = """
 query($id: ID!, $first: Int, $after: String, $last: Int, $before: String, $orderBy: ContentItemOrder) {
@@ -47,12 +47,6 @@ ITEMS: list[tuple[str, int | None]] = [
 ]
 
 
-def _uuid(global_id: str) -> uuid.UUID:
-    parsed = ids.parse(global_id)
-    assert parsed is not None
-    return parsed[1]
-
-
 @pytest.fixture
 async def plan(gql: GraphQLClient) -> dict[str, Any]:
     """A strategy with ITEMS; its ids, in planned order and in creation order."""
@@ -62,7 +56,7 @@ async def plan(gql: GraphQLClient) -> dict[str, Any]:
         extra = {} if days is None else {"plannedAt": (BASE + dt.timedelta(days=days)).isoformat()}
         item = await content_item(gql, graph, title, **extra)
         created.append((item["id"], title, days))
-    by_plan = sorted(created, key=lambda c: (c[2] if c[2] is not None else 10**6, _uuid(c[0])))
+    by_plan = sorted(created, key=lambda c: (c[2] if c[2] is not None else 10**6, db_id(c[0])))
     return {
         "strategy": graph["strategy"],
         "graph": graph,

@@ -15,7 +15,7 @@ from schema import ids
 from seed.plan import plan
 from tests.api.demo_ids import TODAY, Demo, load, planned, titles_by_plan
 from tests.api.helpers import create
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.known_strategy import CONTENT, KNOWN, ORGANIZATION_NAME
 
 KPI_NAMES = ["LinkedIn followers", "Engagement rate", "Template downloads", "Qualified leads"]

@@ -11,7 +11,8 @@ from domain.persistence.database import Database
 from tests.api import demo_ids
 from tests.api.builders import global_id
 from tests.api.helpers import create, create_workspace
-from tests.conftest import DEMO_DAY, GraphQLClient
+from tests.client import GraphQLClient
+from tests.conftest import DEMO_DAY
 from tests.known_strategy import KNOWN
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "known_strategy.md"

@@ -10,7 +10,8 @@ import pytest
 
 from tests.api.builders import ok
 from tests.api.helpers import content_item, create, create_workspace, measure
-from tests.conftest import GraphQLClient, StatementLog
+from tests.client import GraphQLClient
+from tests.conftest import StatementLog
 
 AS_OF = "2030-06-30"  # halfway through the KPIs' period
 

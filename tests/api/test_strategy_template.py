@@ -15,7 +15,7 @@ from domain.strategy.template import TEMPLATES, TemplateKey, create_strategy_fro
 from schema import ids
 from tests.api.builders import codes, global_id
 from tests.api.helpers import ERRORS, create_workspace
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.integration.rows import all_rows
 
 CREATE = f"""
@@ -254,7 +254,7 @@ async def test_an_unknown_template_is_a_typed_error_with_every_other_problem(
     workspace = ids.decode(await create_workspace(gql), "Workspace")
     before = await row_counts(db)
     with pytest.raises(DomainError) as refused:
-        async with db.transaction() as session:
+        async with db.transaction(Scope.everything()) as session:
             await create_strategy_from_template(
                 session, Scope.everything(), workspace, "NOPE", "", None, None
             )
@@ -265,7 +265,7 @@ async def test_an_unknown_template_is_a_typed_error_with_every_other_problem(
     assert "FOUR_STEPS" in refused.value.problems[0].message
     assert await row_counts(db) == before
 
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         made = await create_strategy_from_template(
             session, Scope.everything(), workspace, "FOUR_STEPS_DA", "Plan", None, None
         )
@@ -277,7 +277,7 @@ async def test_a_workspace_outside_the_scope_is_not_found(gql: GraphQLClient, db
     other = ids.decode(await create_workspace(gql, "Other"), "Workspace")
     before = await row_counts(db)
     with pytest.raises(DomainError) as refused:
-        async with db.transaction() as session:
+        async with db.transaction(Scope.everything()) as session:
             await create_strategy_from_template(session, Scope.of(other), workspace, "FOUR_STEPS", "Plan")
     assert [(p.code, p.field) for p in refused.value.problems] == [(ErrorCode.NOT_FOUND, ("workspace_id",))]
     assert await row_counts(db) == before

@@ -6,12 +6,14 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import asyncpg
 from sqlalchemy import make_url
 
 from domain.persistence.database import Database
 from domain.persistence.migrations import upgrade
+from domain.persistence.settings import DatabaseSettings, service_url
 
 
 async def _admin(url: str, statement: str) -> None:
@@ -22,18 +24,30 @@ async def _admin(url: str, statement: str) -> None:
         await connection.close()
 
 
+@dataclass(frozen=True)
+class Scratch:
+    #: Connected as the service role, as the running service is (row-level security holds).
+    db: Database
+    #: Connected as the owner of the tables, for bulk loads (COPY, ANALYZE).
+    owner: Database
+    #: The owner's URL.
+    url: str
+
+
 @asynccontextmanager
-async def scratch_database(url: str) -> AsyncIterator[tuple[Database, str]]:
-    """A fresh, migrated database on the server of ``url``, and its URL; dropped at the end."""
+async def scratch_database(url: str) -> AsyncIterator[Scratch]:
+    """A fresh, migrated database on the server of ``url``; dropped at the end."""
     name = f"rt_bench_{uuid.uuid4().hex[:8]}"
     await _admin(url, f'CREATE DATABASE "{name}"')
     try:
         bench_url = make_url(url).set(database=name).render_as_string(hide_password=False)
         await asyncio.to_thread(upgrade, bench_url)
-        db = Database(bench_url)
+        db = Database(service_url(bench_url, DatabaseSettings()))
+        owner = Database(bench_url, pool_size=2)
         try:
-            yield db, bench_url
+            yield Scratch(db, owner, bench_url)
         finally:
             await db.dispose()
+            await owner.dispose()
     finally:
         await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -17,10 +17,12 @@ from sqlalchemy import func, select
 
 from domain.content.models import ContentItem, ContentStatus
 from domain.persistence.database import Database
+from domain.scope import Scope
 from schema import ids
 from seed.scale import load_scale
+from tests import auth
 from tests.bench.strategy_report import QUERY, SqlMeter, shapes
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 
 TODAY = dt.date(2031, 3, 4)
 N = 2_000
@@ -53,7 +55,7 @@ async def _counts(db: Database, strategy_id: uuid.UUID) -> dict[str, Any]:
         .where(ContentItem.strategy_id == strategy_id)
         .group_by(ContentItem.channel_id, ContentItem.status)
     )
-    async with db.read() as connection:
+    async with db.read(Scope.everything()) as connection:
 
         async def count(*where: Any) -> int:
             found: int = (await connection.execute(select(func.count()).where(*where))).scalar_one()
@@ -70,8 +72,11 @@ async def _counts(db: Database, strategy_id: uuid.UUID) -> dict[str, Any]:
         }
 
 
-async def test_report_figures_on_scale_data_match_the_content_rows(db: Database, gql: GraphQLClient) -> None:
-    result = await load_scale(db, N, TODAY)
+async def test_report_figures_on_scale_data_match_the_content_rows(
+    db: Database, owner_db: Database, gql: GraphQLClient
+) -> None:
+    result = await load_scale(owner_db, N, TODAY)
+    await auth.own_everything(db)
     expected = await _counts(db, result.strategy_id)
     report = (await gql.data(QUERY, id=ids.encode("Strategy", result.strategy_id), asOf=TODAY.isoformat()))[
         "strategy"
@@ -104,12 +109,13 @@ async def test_report_figures_on_scale_data_match_the_content_rows(db: Database,
 
 
 async def test_report_costs_the_same_statements_whatever_the_content_and_reads_no_content_rows(
-    db: Database, gql: GraphQLClient
+    db: Database, owner_db: Database, gql: GraphQLClient
 ) -> None:
     meter = SqlMeter()
     meter.attach(db.engine.sync_engine)
-    small = await load_scale(db, SMALL, TODAY, seed=SMALL)
-    large = await load_scale(db, N, TODAY, seed=N)
+    small = await load_scale(owner_db, SMALL, TODAY, seed=SMALL)
+    large = await load_scale(owner_db, N, TODAY, seed=N)
+    await auth.own_everything(db)
     small_report, small_kinds, _ = await _report(gql, meter, small.strategy_id)
     large_report, large_kinds, large_rows = await _report(gql, meter, large.strategy_id)
     assert small_report["dashboard"]["liveContentCount"] < SMALL

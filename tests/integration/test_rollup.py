@@ -25,7 +25,8 @@ from tests.api.helpers import (
     record_metrics,
     strategy_graph,
 )
-from tests.conftest import GraphQLClient, StatementLog
+from tests.client import GraphQLClient
+from tests.conftest import StatementLog
 
 D1, D2, D3 = "2025-03-01", "2025-03-02", "2025-03-03"
 #: What the statement that locks the KPIs before a rollup says.
@@ -279,8 +280,9 @@ async def test_recording_content_metrics_costs_the_same_statements_for_2_and_50(
     small = await statements(2, 4)
     large = await statements(50, 5)
     assert small == large
-    # strategy, items, upsert, lock of the KPIs served, rollup upsert, rollup delete
-    assert large == 6
+    # the caller's sign-in, strategy, items, upsert, lock of the KPIs served, rollup upsert,
+    # rollup delete, the activity log's entry
+    assert large == 8
 
 
 async def wait_until_blocked(db: Database, statement: str) -> None:
@@ -289,7 +291,7 @@ async def wait_until_blocked(db: Database, statement: str) -> None:
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
         "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND strpos(query, :statement) > 0"
     )
-    async with asyncio.timeout(10), db.read() as connection:
+    async with asyncio.timeout(10), db.read(Scope.everything()) as connection:
         while True:
             waiting = (await connection.execute(blocked, {"statement": statement})).scalar_one()
             await connection.rollback()  # a new transaction sees the sessions anew
@@ -310,11 +312,11 @@ async def test_two_transactions_recording_metrics_of_one_kpi_both_count(
     day = dt.date(2025, 3, 1)
 
     async def record(item: Any, value: int) -> None:
-        async with db.transaction() as session:
+        async with db.transaction(Scope.everything()) as session:
             changes = MetricChanges(metric=Metric.REACH, observed_on=day, value=Decimal(value))
             await create_content_metric(session, Scope.everything(), item, changes)
 
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         changes = MetricChanges(metric=Metric.REACH, observed_on=day, value=Decimal(10))
         await create_content_metric(session, Scope.everything(), first_item, changes)
         second = asyncio.create_task(record(second_item, 5))
@@ -380,7 +382,7 @@ async def test_content_serving_a_kpi_is_what_the_links_say(db: Database, gql: Gr
     kpi = (await content_kpi(gql, graph, "Reach", "SUM"))["id"]
     mapped = {"tacticId": graph["tactics"][0], "primaryKpiId": kpi}
     linked, unlinked = [(await content_item(gql, graph, title, **mapped))["id"] for title in "AB"]
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         await session.execute(
             text("DELETE FROM content_item_kpi WHERE content_item_id = :item"),
             {"item": ids.decode(unlinked, "ContentItem")},

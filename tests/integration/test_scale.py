@@ -10,10 +10,12 @@ from sqlalchemy import func, select
 from domain.content.models import ContentItem, ContentStatus, content_item_kpi
 from domain.kpi.models import kpi_tactic
 from domain.persistence.database import Database
+from domain.scope import Scope
 from schema import ids
 from seed.load import Outcome
 from seed.scale import CONTENT_MAX, load_scale
-from tests.conftest import GraphQLClient
+from tests import auth
+from tests.client import GraphQLClient
 from tests.integration.rows import all_rows, rows_in
 
 TODAY = dt.date(2031, 3, 4)
@@ -32,8 +34,11 @@ query($id: ID!, $after: String) {
 """
 
 
-async def test_scale_creates_exactly_n_items_the_api_pages_through(db: Database, gql: GraphQLClient) -> None:
-    result = await load_scale(db, N, TODAY)
+async def test_scale_creates_exactly_n_items_the_api_pages_through(
+    db: Database, owner_db: Database, gql: GraphQLClient
+) -> None:
+    result = await load_scale(owner_db, N, TODAY)
+    await auth.own_everything(db)
     assert result.outcome is Outcome.CREATED
     assert (await rows_in(db, result.workspace_id))["content_item"] == N
     strategy = ids.encode("Strategy", result.strategy_id)
@@ -58,9 +63,9 @@ async def test_scale_creates_exactly_n_items_the_api_pages_through(db: Database,
     assert len(seen) == len(set(seen)) == N
 
 
-async def test_scale_content_follows_the_mapping_rules(db: Database) -> None:
-    result = await load_scale(db, N, TODAY)
-    async with db.read() as connection:
+async def test_scale_content_follows_the_mapping_rules(db: Database, owner_db: Database) -> None:
+    result = await load_scale(owner_db, N, TODAY)
+    async with db.read(Scope.everything()) as connection:
         statuses = dict(
             (
                 await connection.execute(
@@ -85,11 +90,11 @@ async def test_scale_content_follows_the_mapping_rules(db: Database) -> None:
     assert sum(statuses.values()) == N
     assert set(statuses) == set(ContentStatus)
     rows = await all_rows(db)
-    again = await load_scale(db, N, TODAY)
+    again = await load_scale(owner_db, N, TODAY)
     assert again.outcome is Outcome.PRESENT
     assert again.workspace_id == result.workspace_id
     assert await all_rows(db) == rows
-    rebuilt = await load_scale(db, N, TODAY, reset=True)
+    rebuilt = await load_scale(owner_db, N, TODAY, reset=True)
     assert rebuilt.outcome is Outcome.REBUILT
     assert await all_rows(db) == rows
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from domain.content.models import ContentStatus
 from domain.persistence.database import Database
+from domain.scope import Scope
 from domain.tenancy.services import scenario_workspace
 from schema import ids
 from seed import cli
@@ -21,7 +22,8 @@ from seed.digest import digest
 from seed.load import Outcome, load
 from seed.plan import plan
 from seed.scenarios import SCENARIOS
-from tests.conftest import GraphQLClient
+from tests import auth
+from tests.client import GraphQLClient
 from tests.integration.rows import all_rows
 
 TODAY = dt.date(2031, 3, 4)
@@ -57,7 +59,7 @@ query($id: ID!) {
 
 
 async def _workspace_id(db: Database, key: str) -> uuid.UUID:
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         found = await scenario_workspace(session, key)
         assert found is not None
         return found.id
@@ -65,6 +67,7 @@ async def _workspace_id(db: Database, key: str) -> uuid.UUID:
 
 async def _read(db: Database, gql: GraphQLClient, key: str) -> dict[str, Any]:
     workspace_id = await _workspace_id(db, key)
+    await auth.own_everything(db)
     workspace: dict[str, Any] = (await gql.data(WORKSPACE, id=ids.encode("Workspace", workspace_id)))[
         "workspace"
     ]
@@ -73,7 +76,7 @@ async def _read(db: Database, gql: GraphQLClient, key: str) -> dict[str, Any]:
 
 async def _digest(db: Database, key: str) -> str:
     workspace_id = await _workspace_id(db, key)
-    async with db.transaction() as session:
+    async with db.transaction(Scope.everything()) as session:
         return await digest(session, workspace_id)
 
 
@@ -175,6 +178,7 @@ async def test_health_reports_the_planted_gaps_and_nothing_structural(
     scenario = SCENARIOS[key]
     await load(db, scenario, TODAY)
     workspace_id = ids.encode("Workspace", await _workspace_id(db, key))
+    await auth.own_everything(db)
     data = await gql.data(HEALTH, id=workspace_id, asOf=TODAY.isoformat())
     (strategy,) = data["workspace"]["strategies"]["nodes"]
     found = Counter(f["code"] for f in strategy["health"]["findings"])
