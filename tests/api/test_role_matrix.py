@@ -4,7 +4,8 @@ Each row is a caller holding one role on workspace A (or, for what is decided on
 organization, on A's organization) and a valid call of one mutation on A. What should
 happen is computed, not written down: from the permission matrix (``PERMISSIONS``) and
 what the mutation declares it does (``ACTIONS``, or the step a catalog entry takes).
-Allowed: no user errors, and the database holds the change. Refused: FORBIDDEN and
+Allowed: no user errors, the database holds the change, and the activity log names the caller
+as having made it through that mutation. Refused: FORBIDDEN and
 no other user error (NOT_FOUND where the target is shown only to who may act on it), nothing
 in the payload, and not one row of the database changed.
 """
@@ -118,6 +119,8 @@ class Credentials:
         self.world = world
         self.caller = caller
         self.known: dict[tuple[str, str], str] = {}
+        #: Who the activity log should name for each credential: (actor kind, actor name).
+        self.actors: dict[str, tuple[str, str]] = {}
 
     async def on(self, kind: str, target: str) -> str:
         found = self.known.get((kind, target))
@@ -138,10 +141,13 @@ class Credentials:
             made = key["data"]["createApiKey"]
             assert made["userErrors"] == [], made
             token: str = made["token"]
+            self.actors[token] = ("API_KEY", f"{self.caller.name} {kind}")
             return token
         subject = f"{self.caller.name.lower()}-on-{kind}"
         await auth.grant(self.world.db, subject, self.caller.role, **{f"{kind}_id": db_id(target)})
-        return auth.token(subject, lifetime=dt.timedelta(hours=2))
+        signed = auth.token(subject, lifetime=dt.timedelta(hours=2))
+        self.actors[signed] = ("MEMBER", subject)
+        return signed
 
 
 async def _exists(db: Database, global_id: str) -> bool:
@@ -170,6 +176,19 @@ async def _unheld(db: Database, payload: dict[str, object]) -> list[str]:
     return problems
 
 
+#: Mutations whose change no workspace's log can hold: a new organization has no workspace
+#: yet, and a deleted workspace (or organization) takes its log with it.
+UNLOGGED = frozenset({"createOrganization", "deleteOrganization", "deleteWorkspace"})
+
+
+async def _log(db: Database) -> dict[str, tuple[str, str, str]]:
+    """Every activity entry: its operation and the kind and name of who acted."""
+    stmt = text("SELECT id, operation, actor_kind::text AS kind, actor_name FROM activity")
+    async with db.read(Scope.everything()) as connection:
+        rows = (await connection.execute(stmt)).all()
+    return {str(row.id): (row.operation, row.kind, row.actor_name) for row in rows}
+
+
 async def _check(
     world: World, http: httpx.AsyncClient, who: Credentials, key: str, entry: Entry
 ) -> str | None:
@@ -180,7 +199,7 @@ async def _check(
         credential = await who.on("organization", call.organization)
     else:
         credential = await who.on("workspace", call.workspace or world.a.workspace)
-    before = await fingerprint(world.db)
+    before, logged_before = await fingerprint(world.db), await _log(world.db)
     payload = await send(http, call, auth.bearer(credential))
     changed = changed_tables(before, await fingerprint(world.db))
     codes = [error["code"] for error in payload["userErrors"]]
@@ -191,7 +210,15 @@ async def _check(
         if not changed:
             return f"{row}: allowed, but nothing in the database changed"
         unheld = await _unheld(world.db, payload)
-        return f"{row}: allowed, but {unheld}" if unheld else None
+        if unheld:
+            return f"{row}: allowed, but {unheld}"
+        if entry.mutation in UNLOGGED:
+            return None
+        logged = set((await _log(world.db)).items()) - set(logged_before.items())
+        expected = (entry.mutation, *who.actors[credential])
+        if expected not in {entry for _, entry in logged}:
+            return f"{row}: allowed, but the activity log has no {expected} (new: {sorted(logged)})"
+        return None
     problem = refusal_problem(payload, changed, "NOT_FOUND" if entry.hidden else "FORBIDDEN")
     return None if problem is None else f"{row}: {problem}"
 
