@@ -10,6 +10,7 @@ from sqlalchemy import ARRAY, ColumnElement, Table, Uuid, any_, bindparam, delet
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.access.roles import Action
 from domain.activity import recording
 from domain.base import Entity, StrategyPart, TenantEntity
 from domain.errors import ConflictError, DomainError, ErrorCode, Problem, Problems
@@ -118,20 +119,29 @@ def apply(record: object, changes: Mapping[str, Any]) -> None:
             setattr(record, name, value)
 
 
-async def workspace_in_scope(session: AsyncSession, scope: Scope, workspace_id: uuid.UUID) -> None:
-    """NOT_FOUND unless the workspace exists and the scope allows it (FORBIDDEN: not its action).
+async def workspace_in_scope(
+    session: AsyncSession,
+    scope: Scope,
+    workspace_id: uuid.UUID,
+    *field: str,
+    action: Action | None = None,
+    changing_it: bool = False,
+) -> Workspace:
+    """The workspace, if the scope allows it: NOT_FOUND otherwise, FORBIDDEN when the caller's
+    role does not allow ``action`` (by default, the scope's) in it.
 
-    The row is held in KEY SHARE mode until the transaction ends, so a purge of the
-    workspace waits for (or skips) a write into it instead of pulling it away midway.
+    The row is held in KEY SHARE mode until the transaction ends, so a purge of the workspace
+    waits for (or skips) a write into it instead of pulling it away midway; ``changing_it``
+    (renaming or deleting the workspace itself) locks it for update instead.
     """
-    stmt = (
-        select(Workspace.id)
-        .where(Workspace.id == workspace_id, scope.where(Workspace.id))
-        .with_for_update(key_share=True)
-    )
-    if (await session.execute(stmt)).scalar_one_or_none() is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", "workspace_id")
-    scope.check(workspace_id, "workspace", "workspace_id")
+    field = field or ("workspace_id",)
+    stmt = select(Workspace).where(Workspace.id == workspace_id, scope.where(Workspace.id))
+    stmt = stmt.with_for_update() if changing_it else stmt.with_for_update(key_share=True)
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", *field)
+    scope.check(workspace_id, "workspace", *field, action=action)
+    return found
 
 
 async def flush_unique(session: AsyncSession, message: str, *field: str) -> None:

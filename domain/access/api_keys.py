@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import values
+from domain import records, values
 from domain.access.members import Target
 from domain.access.models import ApiKey
 from domain.access.roles import Action, KeyScope, permits
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.scope import Scope
-from domain.tenancy.models import Workspace
 from domain.tenancy.services import organization_in_scope
 
 MARK = "rtk_"
@@ -97,7 +96,11 @@ async def create_api_key(
     problems.raise_if_any()
     workspace_id = target.workspace_id
     if workspace_id is not None:
-        organization_id = (await _workspace(session, scope, workspace_id)).organization_id
+        manage = Action.MANAGE_WORKSPACE
+        workspace = await records.workspace_in_scope(
+            session, scope, workspace_id, "workspace_id", action=manage
+        )
+        organization_id = workspace.organization_id
     else:
         assert target.organization_id is not None, "a target names an organization or a workspace"
         organization_id = target.organization_id
@@ -118,15 +121,6 @@ async def create_api_key(
     session.add(key)
     await session.flush()
     return NewKey(key, token)
-
-
-async def _workspace(session: AsyncSession, scope: Scope, workspace_id: uuid.UUID) -> Workspace:
-    stmt = select(Workspace).where(Workspace.id == workspace_id, scope.where(Workspace.id))
-    workspace = (await session.execute(stmt)).scalar_one_or_none()
-    if workspace is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", "workspace_id")
-    scope.check(workspace.id, "workspace", "workspace_id", action=Action.MANAGE_WORKSPACE)
-    return workspace
 
 
 async def revoke_api_key(session: AsyncSession, scope: Scope, id_: uuid.UUID, now: dt.datetime) -> ApiKey:

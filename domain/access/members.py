@@ -19,12 +19,11 @@ from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import values
+from domain import records, values
 from domain.access.models import EMAIL_MAX, SUBJECT_MAX, Member, Membership
 from domain.access.roles import Action, Role, may_grant
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.scope import Scope
-from domain.tenancy.models import Workspace
 from domain.tenancy.services import organization_in_scope, organizations_seen
 
 
@@ -158,14 +157,8 @@ async def _lock_target(
         return scope.organization_roles.get(organization, frozenset())
     assert target.workspace_id is not None
     workspace = target.workspace_id
-    stmt = (
-        select(Workspace.id)
-        .where(Workspace.id == workspace, scope.where(Workspace.id))
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: writes into the workspace go on
-    )
-    if (await session.execute(stmt)).scalar_one_or_none() is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", field or "workspace_id")
-    scope.check(workspace, "workspace", field or "workspace_id", action=Action.MANAGE_WORKSPACE)
+    manage = Action.MANAGE_WORKSPACE
+    await records.workspace_in_scope(session, scope, workspace, field or "workspace_id", action=manage)
     return scope.roles.get(workspace, frozenset())
 
 

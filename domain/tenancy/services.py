@@ -105,19 +105,10 @@ async def create_workspace(
     return workspace
 
 
-async def _workspace(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> Workspace:
-    stmt = select(Workspace).where(Workspace.id == id_, scope.where(Workspace.id)).with_for_update()
-    found = (await session.execute(stmt)).scalar_one_or_none()
-    if found is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "No workspace with this id.", "id")
-    scope.check(found.id, "workspace")
-    return found
-
-
 async def update_workspace(
     session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, change: NameChange
 ) -> Workspace:
-    workspace = await _workspace(session, scope, id_)
+    workspace = await records.workspace_in_scope(session, scope, id_, "id", changing_it=True)
     records.check_version(workspace, version)
     problems = Problems()
     workspace.name = values.name(problems, change.name, "name")
@@ -128,7 +119,7 @@ async def update_workspace(
 
 async def delete_workspace(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
     """Remove a workspace and everything in it."""
-    await session.delete(await _workspace(session, scope, id_))
+    await session.delete(await records.workspace_in_scope(session, scope, id_, "id", changing_it=True))
     await session.flush()
 
 
