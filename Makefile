@@ -31,8 +31,9 @@ typecheck:
 pytest:
 	$(BIN)/pytest
 
-schema: install  ## Export the schema to schema.graphql
+schema: install  ## Export the schema to schema.graphql and the permission matrix into the README
 	$(BIN)/redthread export-schema
+	$(BIN)/redthread permissions --readme
 
 migrate: install
 	$(BIN)/redthread migrate

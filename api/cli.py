@@ -106,12 +106,24 @@ def export_schema(output: Path) -> None:
     click.echo(f"wrote {output}")
 
 
+README = PROJECT_ROOT / "README.md"
+#: The lines around the permission matrix in the README.
+MATRIX_START, MATRIX_END = "<!-- permissions:start -->\n", "<!-- permissions:end -->"
+
+
 @main.command()
-def permissions() -> None:
+@click.option("--readme", is_flag=True, help="Rewrite the matrix in README.md instead of printing it.")
+def permissions(readme: bool) -> None:
     """Print the permission matrix (role × action) and the mutations of each action, as in the README."""
     from schema.permissions import permissions_markdown
 
-    click.echo(permissions_markdown(), nl=False)
+    if not readme:
+        click.echo(permissions_markdown(), nl=False)
+        return
+    text = README.read_text()
+    start = text.index(MATRIX_START) + len(MATRIX_START)
+    README.write_text(text[:start] + permissions_markdown() + text[text.index(MATRIX_END) :])
+    click.echo(f"wrote the permission matrix into {README}")
 
 
 @main.command("purge-demo-workspaces")

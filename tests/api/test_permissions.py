@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from api.cli import main
-from domain.persistence.settings import PROJECT_ROOT
+from api.cli import MATRIX_END, MATRIX_START, README, main
 from schema.build import schema
 from schema.mutation import ACTIONS
 from schema.permissions import permissions_markdown
@@ -19,10 +18,10 @@ def test_every_mutation_declares_its_action() -> None:
 
 
 def test_the_readme_prints_the_matrix_of_the_code() -> None:
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    start = readme.index("<!-- permissions:start -->\n") + len("<!-- permissions:start -->\n")
-    end = readme.index("<!-- permissions:end -->")
-    assert readme[start:end] == permissions_markdown()
+    readme = README.read_text()
+    start = readme.index(MATRIX_START) + len(MATRIX_START)
+    end = readme.index(MATRIX_END)
+    assert readme[start:end] == permissions_markdown(), "run `make schema` to rewrite it"
 
 
 def test_the_command_line_prints_it_too() -> None:
