@@ -119,6 +119,14 @@ class Scope:
         """Whether the caller's role on the organization itself allows ``action``."""
         return self.workspace_ids is None or permits(self.organization_roles.get(organization_id, ()), action)
 
+    def permitting(self, action: Action) -> frozenset[uuid.UUID]:
+        """The workspaces in which the caller's roles allow ``action`` (not for ``everything()``)."""
+        return frozenset(id_ for id_, held in self.roles.items() if permits(held, action))
+
+    def permitting_in_organizations(self, action: Action) -> frozenset[uuid.UUID]:
+        """The organizations on which the caller's own roles allow ``action``."""
+        return frozenset(id_ for id_, held in self.organization_roles.items() if permits(held, action))
+
     def check(self, workspace_id: uuid.UUID, kind: str, *field: str, action: Action | None = None) -> None:
         """Refuse a record (a ``kind``) of this workspace unless the caller may do the action on it.
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import records, values
 from domain.access.members import Target
 from domain.access.models import ApiKey
-from domain.access.roles import Action, KeyScope, permits
+from domain.access.roles import Action, KeyScope
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.scope import Scope
 from domain.tenancy.services import organization_in_scope
@@ -67,7 +67,7 @@ def usable(key: ApiKey | None, secret: str, now: dt.datetime) -> bool:
     """Whether the key exists, the secret is its own, and it is neither revoked nor expired."""
     if key is None or not matches(key.secret_hash, secret):
         return False
-    return key.revoked_at is None and (key.expires_at is None or key.expires_at > now)
+    return status(key.revoked_at, key.expires_at, now) is KeyStatus.ACTIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,32 +134,27 @@ async def revoke_api_key(session: AsyncSession, scope: Scope, id_: uuid.UUID, no
 
 async def managed_key(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> ApiKey:
     """A key the caller may manage (NOT_FOUND for one they may not see)."""
-    key = (
-        await session.execute(select(ApiKey).where(ApiKey.id == id_).with_for_update())
-    ).scalar_one_or_none()
-    if key is None or not _manages(scope, key):
+    columns = ApiKey.__table__.c
+    stmt = (
+        select(ApiKey)
+        .where(ApiKey.id == id_, managed(scope, columns.organization_id, columns.workspace_id))
+        .with_for_update()
+    )
+    key = (await session.execute(stmt)).scalar_one_or_none()
+    if key is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "No API key with this id.", "id")
     return key
-
-
-def _manages(scope: Scope, key: ApiKey) -> bool:
-    if key.workspace_id is not None and scope.permits(Action.MANAGE_WORKSPACE, key.workspace_id):
-        return scope.allows(key.workspace_id)
-    return scope.permits_in_organization(Action.MANAGE_ORGANIZATION, key.organization_id)
 
 
 def managed(
     scope: Scope, organization_id: ColumnElement[uuid.UUID], workspace_id: ColumnElement[uuid.UUID]
 ) -> ColumnElement[bool]:
-    """The keys (given by their two columns) the caller may manage, as SQL: the same rule as
-    :func:`managed_key` (a workspace's keys where they may manage the workspace, every key of
-    an organization they may manage)."""
+    """The keys (given by their two columns) the caller may manage: a workspace's keys where
+    they may manage the workspace, every key of an organization they may manage."""
     if scope.is_everything:
         return true()
-    workspaces = [id_ for id_, held in scope.roles.items() if permits(held, Action.MANAGE_WORKSPACE)]
-    organizations = [
-        id_ for id_, held in scope.organization_roles.items() if permits(held, Action.MANAGE_ORGANIZATION)
-    ]
+    workspaces = scope.permitting(Action.MANAGE_WORKSPACE)
+    organizations = scope.permitting_in_organizations(Action.MANAGE_ORGANIZATION)
     return or_(workspace_id.in_(workspaces), organization_id.in_(organizations))
 
 

@@ -31,8 +31,7 @@ class OpenWork:
         member_id = scope.actor.member_id
         if scope.workspace_ids is None:
             return cls(member_id, None)
-        reviewing = frozenset(ws for ws in scope.workspace_ids if scope.permits(Action.REVIEW_CONTENT, ws))
-        return cls(member_id, reviewing)
+        return cls(member_id, scope.permitting(Action.REVIEW_CONTENT))
 
 
 def _conditions(filter_: Hashable) -> Sequence[ColumnElement[bool]]:
