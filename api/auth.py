@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -19,6 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
+from api.settings import JwtSettings
 from domain.access import api_keys
 from domain.access.authenticate import api_key_scope, demo_scope, member_scope
 from domain.access.models import SUBJECT_MAX
@@ -35,18 +35,6 @@ NOBODY = Scope.granted({}, {}, Actor(ActorKind.DEMO_VISITOR, None, "anonymous"))
 
 class Unauthenticated(Exception):
     """The request carries no usable credentials."""
-
-
-@dataclass(frozen=True)
-class JwtSettings:
-    """How to check the front end's tokens: who issues them, for whom, and with which keys."""
-
-    issuer: str
-    audience: str
-    jwks_url: str | None = None
-    secret: str | None = None
-    algorithms: tuple[str, ...] = ()
-    leeway_seconds: int = 30
 
 
 class TokenVerifier:

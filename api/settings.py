@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from api.auth import JwtSettings
 from domain.persistence.settings import DatabaseSettings
+
+
+@dataclass(frozen=True)
+class JwtSettings:
+    """How to check the front end's tokens: who issues them, for whom, and with which keys."""
+
+    issuer: str
+    audience: str
+    jwks_url: str | None = None
+    secret: str | None = None
+    algorithms: tuple[str, ...] = ()
+    leeway_seconds: int = 30
 
 
 class Settings(DatabaseSettings):

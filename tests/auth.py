@@ -14,7 +14,8 @@ import jwt
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from api.auth import Authenticator, JwtSettings, TokenVerifier
+from api.auth import Authenticator, TokenVerifier
+from api.settings import JwtSettings
 from domain.access import members
 from domain.access.models import Membership
 from domain.access.roles import Role

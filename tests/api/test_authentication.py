@@ -15,7 +15,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from api.auth import Authenticator, JwtSettings, TokenVerifier
+from api.auth import Authenticator, TokenVerifier
+from api.settings import JwtSettings
 from domain.persistence.database import Database
 from tests import auth
 from tests.api.callers import VIEWER, refused_as_unauthenticated
