@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from domain.persistence.settings import DatabaseSettings
 
@@ -61,6 +63,68 @@ class Settings(DatabaseSettings):
         default_factory=list,
         description="Accepted algorithms; default RS256 and ES256 (JWKS) or HS256 (secret).",
     )
+
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=64,
+        description="Worker processes `redthread serve` runs on one port; default: the number of cores.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins whose browsers may call the API (comma-separated, e.g."
+        " `https://app.example.com,http://localhost:5173`); `*` allows any origin.",
+    )
+    cors_max_age: int = Field(
+        default=600, ge=0, le=86_400, description="How long a browser may cache a CORS preflight, in seconds."
+    )
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="The largest JSON request body accepted (a file upload may add its file).",
+    )
+    max_document_bytes: int = Field(
+        default=32 * 1024, ge=256, description="The largest GraphQL document accepted, in bytes of UTF-8."
+    )
+    max_tokens: int = Field(default=3_000, ge=10, description="The most lexical tokens a document may hold.")
+    max_depth: int = Field(default=12, ge=1, description="The deepest nesting of fields.")
+    max_aliases: int = Field(default=30, ge=0, description="The most aliases an operation may use.")
+    max_directives: int = Field(default=50, ge=0, description="The most directives an operation may use.")
+    max_fragments: int = Field(default=50, ge=0, description="The most fragment definitions.")
+    max_cost: int = Field(
+        default=1_000, ge=1, description="The highest static cost of one operation (see the README)."
+    )
+    throttle_capacity: int = Field(
+        default=2_000, ge=1, description="A caller's bucket of cost points: the most they may spend at once."
+    )
+    throttle_restore_rate: float = Field(
+        default=100, gt=0, description="Cost points per second that flow back into a caller's bucket."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis (e.g. `redis://127.0.0.1:6379/0`) to share callers' budgets across processes"
+        " and instances; unset: each process keeps its own.",
+    )
+    statement_timeout_ms: int = Field(
+        default=3_000, ge=0, description="The longest one SQL statement may run (0: no limit)."
+    )
+    lock_timeout_ms: int = Field(
+        default=2_000, ge=0, description="The longest a statement may wait for a lock (0: no limit)."
+    )
+    request_timeout_seconds: float = Field(
+        default=5, gt=0, description="The longest one GraphQL request may take, from its first byte."
+    )
+    trusted_documents_only: bool = Field(
+        default=False,
+        description="Run only documents registered by `redthread documents import` (or of the same text).",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
 
     def jwt(self) -> JwtSettings | None:
         """How sign-in tokens are checked; None when the deployment accepts only API keys."""
