@@ -20,10 +20,12 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from api.auth import Authentication, Authenticator, caller_of
+from api.auth import Authentication, Authenticator, TokenVerifier, caller_of
 from api.documents import document_endpoint
+from api.settings import Settings
 from domain.kpi.csv_import import FILE_MAX_BYTES
 from domain.persistence.database import Database
+from domain.persistence.settings import asyncpg_url, service_url
 from domain.scope import Scope
 from domain.tenancy.demo import DemoWorkspaces, purge_expired
 from schema.build import schema
@@ -80,6 +82,42 @@ async def purge_periodically(db: Database, every: float) -> None:
         except Exception:
             log.exception("purging expired demo workspaces failed; retrying in %s s", every)
         await asyncio.sleep(every)
+
+
+def demo_workspaces(settings: Settings) -> DemoWorkspaces | None:
+    """The demo workspace policy the settings ask for, if any."""
+    if not settings.demo_workspaces:
+        return None
+    from seed.catalog import Catalog
+
+    lifetime = dt.timedelta(hours=settings.demo_workspace_hours)
+    return DemoWorkspaces(Catalog(), lifetime, settings.demo_workspaces_max)
+
+
+def factory() -> Starlette:
+    """The app as `redthread serve` runs it in each worker process, from the settings alone.
+
+    ``DATABASE_URL`` names the server and database (its user owns the tables, and migrations
+    have run: `redthread migrate`); the app connects as the service role. Other ASGI servers
+    load it the same way: ``uvicorn --factory api.app:factory``.
+    """
+    settings = Settings()
+    if not settings.database_url:
+        raise RuntimeError("Set DATABASE_URL: the app factory does not start an embedded PostgreSQL.")
+    db = Database(
+        service_url(asyncpg_url(settings.database_url), settings),
+        pool_size=settings.pool_size,
+        echo=settings.echo_sql,
+    )
+    jwt_settings = settings.jwt()
+    tokens = TokenVerifier(jwt_settings) if jwt_settings else None
+    return create_app(
+        db,
+        graphiql=settings.graphiql,
+        demo=demo_workspaces(settings),
+        purge_every=settings.demo_purge_seconds,
+        authenticator=Authenticator(db, tokens, demo_mode=settings.demo_mode),
+    )
 
 
 def create_app(

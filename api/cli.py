@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
@@ -28,7 +29,7 @@ from domain.persistence.locate import database_url
 from domain.persistence.migrations import upgrade
 from domain.persistence.settings import PROJECT_ROOT, service_url
 from domain.scope import Scope
-from domain.tenancy.demo import DemoWorkspaces, purge_expired
+from domain.tenancy.demo import purge_expired
 from domain.upsert import Counts
 from seed import cli as seed_cli
 
@@ -48,39 +49,42 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default: REDTHREAD_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: REDTHREAD_PORT or 8000).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes on the one port (default: REDTHREAD_WORKERS or the number of cores).",
+)
 @click.option("--graphiql/--no-graphiql", default=None, help="Serve GraphiQL at /graphql.")
 @click.option("--seed", "seed_demo", is_flag=True, help="Load every demo scenario before serving.")
-def serve(host: str | None, port: int | None, graphiql: bool | None, seed_demo: bool) -> None:
+def serve(
+    host: str | None, port: int | None, workers: int | None, graphiql: bool | None, seed_demo: bool
+) -> None:
     """Serve GraphQL on http://HOST:PORT/graphql until Ctrl-C.
 
     Migrations run as the owner of the tables (the user of ``DATABASE_URL``); the service then
-    connects as the service role, for which the row-level security policies hold.
+    connects as the service role, for which the row-level security policies hold. Each worker
+    process builds the app from the settings (:func:`api.app.factory`) with a pool of its own,
+    so one heavy request never holds up the others.
     """
     settings = Settings()
     _configure_logging(settings.log_level)
     with database_url(settings) as url:
         if settings.migrate_on_start:
             upgrade(url)
-        service = service_url(url, settings)
         if seed_demo:
-            asyncio.run(seed_cli.load_all(service))
-        db = Database(service, pool_size=settings.pool_size, echo=settings.echo_sql)
-        from api.app import create_app
-        from api.auth import Authenticator, TokenVerifier
-
-        jwt_settings = settings.jwt()
-        tokens = TokenVerifier(jwt_settings) if jwt_settings else None
-        app = create_app(
-            db,
-            graphiql=settings.graphiql if graphiql is None else graphiql,
-            demo=demo_workspaces(settings),
-            purge_every=settings.demo_purge_seconds,
-            authenticator=Authenticator(db, tokens, demo_mode=settings.demo_mode),
-        )
+            asyncio.run(seed_cli.load_all(service_url(url, settings)))
+        # The workers read their settings from the environment: point them at the server found
+        # here (the embedded one included) and at the options given on the command line.
+        os.environ["DATABASE_URL"] = url
+        if graphiql is not None:
+            os.environ["REDTHREAD_GRAPHIQL"] = "true" if graphiql else "false"
         uvicorn.run(
-            app,
+            "api.app:factory",
+            factory=True,
             host=host or settings.host,
             port=port or settings.port,
+            workers=workers or settings.workers,
             log_level=settings.log_level.lower(),
             timeout_graceful_shutdown=10,
         )
@@ -291,16 +295,6 @@ def grant_role_command(
         else f"workspace {target.workspace_id}"
     )
     click.echo(f"{subject} is {membership.role.value} on {on}")
-
-
-def demo_workspaces(settings: Settings) -> DemoWorkspaces | None:
-    """The demo workspace policy the settings ask for, if any."""
-    if not settings.demo_workspaces:
-        return None
-    from seed.catalog import Catalog
-
-    lifetime = dt.timedelta(hours=settings.demo_workspace_hours)
-    return DemoWorkspaces(Catalog(), lifetime, settings.demo_workspaces_max)
 
 
 main.add_command(seed_cli.main, name="seed")
