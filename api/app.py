@@ -13,15 +13,19 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
+from starlette_compress import CompressMiddleware
 from strawberry.asgi import GraphQL
 
 from api.auth import Authentication, Authenticator, TokenVerifier, caller_of
 from api.documents import document_endpoint
+from api.errors import error_response
 from api.settings import Settings
 from domain.kpi.csv_import import FILE_MAX_BYTES
 from domain.persistence.database import Database
@@ -40,6 +44,20 @@ log = logging.getLogger(__name__)
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
 #: The largest multipart request accepted: the largest file plus room for the operation.
 MULTIPART_MAX_BYTES = FILE_MAX_BYTES + 1024 * 1024
+#: What a browser on an allowed origin may send: credentials, GraphQL bodies, request ids, and
+#: the preflight headers of uploads and of Apollo's clients.
+CORS_REQUEST_HEADERS = [
+    "authorization",
+    "content-type",
+    "x-request-id",
+    *PREFLIGHT_HEADERS,
+    "apollographql-client-name",
+    "apollographql-client-version",
+]
+#: What its scripts may read of a response beyond the simple headers.
+CORS_EXPOSED_HEADERS = ["x-request-id", "retry-after", "www-authenticate", "content-disposition"]
+#: Responses smaller than this go out uncompressed: the headers would cost more than they save.
+COMPRESS_MIN_BYTES = 1024
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -69,6 +87,17 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         return Context(db=self.db, scope=caller_of(request), request_id=request_id[:64], demo=self.demo)
+
+
+class Cors(CORSMiddleware):
+    """CORS from the allowlist; a refused preflight says why in the GraphQL error shape."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        reason = bytes(response.body).decode()
+        return error_response(400, "CORS_REFUSED", f"{reason}.", headers=dict(response.headers))
 
 
 async def purge_periodically(db: Database, every: float) -> None:
@@ -117,6 +146,7 @@ def factory() -> Starlette:
         demo=demo_workspaces(settings),
         purge_every=settings.demo_purge_seconds,
         authenticator=Authenticator(db, tokens, demo_mode=settings.demo_mode),
+        settings=settings,
     )
 
 
@@ -127,8 +157,12 @@ def create_app(
     demo: DemoWorkspaces | None = None,
     purge_every: float | None = None,
     authenticator: Authenticator | None = None,
+    settings: Settings | None = None,
 ) -> Starlette:
     """The ASGI app over ``db``; the app disposes of the database when it shuts down.
+
+    ``settings`` (by default, from the environment) give the request limits, the origins
+    browsers may call from, and the timeouts.
 
     Callers authenticate through ``authenticator`` (by default: API keys only). With
     ``demo``, `createDemoWorkspace` is offered. With ``purge_every``, expired demo
@@ -153,6 +187,7 @@ def create_app(
                 await purging
         await db.dispose()
 
+    settings = settings or Settings()
     graphql = GraphQLApp(db, graphiql=graphiql, demo=demo)
     return Starlette(
         routes=[
@@ -160,6 +195,19 @@ def create_app(
             Route("/health", health, methods=["GET"]),
             Route("/strategies/{strategy_id}/document.md", document_endpoint(db, caller_of), methods=["GET"]),
         ],
-        middleware=[Middleware(Authentication, authenticator=authenticator or Authenticator(db))],
+        middleware=[
+            # Outermost: a browser's preflight is answered before anyone is signed in, and
+            # refusals carry the CORS headers too, so the front end can read them.
+            Middleware(
+                Cors,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=CORS_REQUEST_HEADERS,
+                expose_headers=CORS_EXPOSED_HEADERS,
+                max_age=settings.cors_max_age,
+            ),
+            Middleware(CompressMiddleware, minimum_size=COMPRESS_MIN_BYTES),
+            Middleware(Authentication, authenticator=authenticator or Authenticator(db)),
+        ],
         lifespan=lifespan,
     )

@@ -14,10 +14,10 @@ from typing import Any
 
 import jwt
 from starlette.requests import HTTPConnection
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
+from api.errors import error_response
 from api.settings import JwtSettings
 from domain.access import api_keys
 from domain.access.authenticate import api_key_scope, demo_scope, member_scope
@@ -142,11 +142,8 @@ class Authentication:
         try:
             caller = await self.authenticator.caller(HTTPConnection(scope))
         except Unauthenticated as error:
-            body = {"errors": [{"message": str(error), "extensions": {"code": UNAUTHENTICATED}}]}
-            challenge = 'Bearer realm="redthread"'
-            await JSONResponse(body, status_code=401, headers={"WWW-Authenticate": challenge})(
-                scope, receive, send
-            )
+            challenge = {"WWW-Authenticate": 'Bearer realm="redthread"'}
+            await error_response(401, UNAUTHENTICATED, str(error), headers=challenge)(scope, receive, send)
             return
         scope.setdefault("state", {})["caller"] = caller
         await self.app(scope, receive, send)

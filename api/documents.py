@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from api.errors import error_response
 from domain import values
 from domain.errors import Problems
 from domain.persistence.database import Database
@@ -17,10 +18,6 @@ from domain.scope import Scope
 from domain.strategy.brief import brief
 from domain.strategy.document import DocumentFormat, render
 from schema import ids
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
 def _filename(name: str) -> str:
@@ -34,21 +31,21 @@ def document_endpoint(
     async def document(request: Request) -> Response:
         parsed = ids.parse(request.path_params["strategy_id"])
         if parsed is None or parsed[0] != "Strategy":
-            return _error(404, "NOT_FOUND", "No strategy with this id.")
+            return error_response(404, "NOT_FOUND", "No strategy with this id.")
         as_of = dt.datetime.now(dt.UTC).date()
         if "asOf" in request.query_params:
             try:
                 as_of = dt.date.fromisoformat(request.query_params["asOf"])
             except ValueError:
-                return _error(400, "INVALID_DATE", "asOf must be a date as YYYY-MM-DD.")
+                return error_response(400, "INVALID_DATE", "asOf must be a date as YYYY-MM-DD.")
             problems = Problems()
             if values.date(problems, as_of, "asOf") is None:
-                return _error(400, "OUT_OF_RANGE", problems.items[0].message)
+                return error_response(400, "OUT_OF_RANGE", problems.items[0].message)
         scope = scope_of(request)
         async with db.read(scope) as connection:
             found = await brief(connection, scope, parsed[1], as_of)
         if found is None:
-            return _error(404, "NOT_FOUND", "No strategy with this id.")
+            return error_response(404, "NOT_FOUND", "No strategy with this id.")
         name = found.strategy.name
         disposition = f"attachment; filename=\"{_filename(name)}.md\"; filename*=UTF-8''{quote(name)}.md"
         return Response(

@@ -1,0 +1,44 @@
+"""Refusals over HTTP: every one is a JSON body in the GraphQL error shape, with a code.
+
+A client learns why from ``errors[0].extensions.code`` whatever refused the request (the
+body reader, the authentication, the limits, the budget or the CORS check), the same way it
+reads errors of the GraphQL layer itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+#: The media type of GraphQL responses that clients ask for (GraphQL over HTTP).
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+_SET_BY_THE_BODY = ("content-type", "content-length")
+
+
+def error_body(code: str, message: str, **extensions: Any) -> dict[str, Any]:
+    """``{"errors": [{"message", "extensions": {"code", …}}]}``."""
+    return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    media_type: str = "application/json",
+    **extensions: Any,
+) -> JSONResponse:
+    """An HTTP refusal with the error in the GraphQL shape."""
+    return JSONResponse(
+        error_body(code, message, **extensions),
+        status_code=status,
+        headers={
+            k: v for k, v in (headers or {}).items() if k.lower() not in ("content-type", "content-length")
+        },
+        media_type=media_type,
+    )
