@@ -110,6 +110,12 @@ class ErrorCode(enum.Enum):
     """The organization would be left without an OWNER."""
     AMBIGUOUS_TARGET = "AMBIGUOUS_TARGET"
     """Both an organization and a workspace are given; give one."""
+    INVALID_MANIFEST = "INVALID_MANIFEST"
+    """The file is not a manifest of GraphQL documents in a known format."""
+    INVALID_DOCUMENT = "INVALID_DOCUMENT"
+    """A GraphQL document does not parse, does not hold exactly one operation, or does not fit the schema."""
+    DOCUMENT_ID_TAKEN = "DOCUMENT_ID_TAKEN"
+    """Another document is registered with this id; a registered id keeps its document."""
 
 
 Field = tuple[str, ...]

@@ -13,6 +13,7 @@ from domain.content.models import (
     content_item_audience,
     content_item_kpi,
 )
+from domain.documents.models import TrustedDocumentRecord
 from domain.kpi.models import Kpi, KpiMeasurement, kpi_audience, kpi_tactic
 from domain.strategy.models import Strategy, Tactic
 from domain.tenancy.models import Organization, Workspace
@@ -36,6 +37,7 @@ __all__ = [
     "Strategy",
     "StrategyChannel",
     "Tactic",
+    "TrustedDocumentRecord",
     "Workspace",
     "content_item_audience",
     "content_item_kpi",

@@ -1,0 +1,41 @@
+"""Whether a trusted document fits the schema: the check `redthread documents import` runs.
+
+A document is validated with the rules Strawberry validates a request's document with
+(:data:`RULES`: graphql-core's specified rules plus Strawberry's own). The request path's
+limits (size, depth, cost …) are not the schema's and are checked when the document runs.
+"""
+
+from __future__ import annotations
+
+from graphql import ASTValidationRule, GraphQLError, parse, specified_rules, validate
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from schema.build import schema
+
+#: The rules a request's document is validated with (as ``strawberry.schema.schema.validate_document``).
+RULES: tuple[type[ASTValidationRule], ...] = (
+    *specified_rules,
+    MaybeNullValidationRule,
+    OneOfInputValidationRule,
+)
+
+
+def validate_document(body: str) -> list[str]:
+    """Why the document does not fit the schema, one message per reason; empty when it fits."""
+    try:
+        document = parse(body)
+        errors = validate(schema._schema, document, RULES)
+    except GraphQLError as error:
+        return [_located(error)]
+    except RecursionError:
+        return ["The document nests too deeply."]
+    return [_located(error) for error in errors]
+
+
+def _located(error: GraphQLError) -> str:
+    """The message, with the line and column of the document it concerns."""
+    if not error.locations:
+        return error.message
+    where = ", ".join(f"line {location.line}, column {location.column}" for location in error.locations)
+    return f"{error.message} ({where})"
