@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -19,31 +18,27 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.websockets import WebSocket
 from starlette_compress import CompressMiddleware
-from strawberry.asgi import GraphQL
 
 from api.auth import Authentication, Authenticator, TokenVerifier, caller_of
 from api.documents import document_endpoint
 from api.errors import error_response
+from api.graphql.documents import Documents
+from api.graphql.endpoint import GraphQLEndpoint, HttpLimits
+from api.graphql.limits import Limits
+from api.graphql.params import PREFLIGHT_HEADERS
+from api.graphql.trusted import TrustedDocuments
 from api.settings import Settings
+from api.throttle import throttle_from
 from domain.kpi.csv_import import FILE_MAX_BYTES
 from domain.persistence.database import Database
 from domain.persistence.settings import asyncpg_url, service_url
 from domain.scope import Scope
 from domain.tenancy.demo import DemoWorkspaces, purge_expired
 from schema.build import schema
-from schema.context import Context
 
 log = logging.getLogger(__name__)
 
-#: A multipart request (a file upload) must carry one of these headers, non-empty. A browser
-#: sends a cross-site form post without custom headers, and a script can add them only after a
-#: CORS preflight the server does not grant, so a forged upload is refused (the same rule as
-#: Apollo Server's CSRF prevention, which upload clients already follow).
-PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name", "graphql-preflight")
-#: The largest multipart request accepted: the largest file plus room for the operation.
-MULTIPART_MAX_BYTES = FILE_MAX_BYTES + 1024 * 1024
 #: What a browser on an allowed origin may send: credentials, GraphQL bodies, request ids, and
 #: the preflight headers of uploads and of Apollo's clients.
 CORS_REQUEST_HEADERS = [
@@ -58,35 +53,6 @@ CORS_REQUEST_HEADERS = [
 CORS_EXPOSED_HEADERS = ["x-request-id", "retry-after", "www-authenticate", "content-disposition"]
 #: Responses smaller than this go out uncompressed: the headers would cost more than they save.
 COMPRESS_MIN_BYTES = 1024
-
-
-class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, db: Database, *, graphiql: bool, demo: DemoWorkspaces | None) -> None:
-        super().__init__(
-            schema,
-            graphql_ide="graphiql" if graphiql else None,
-            allow_queries_via_get=graphiql,
-            multipart_uploads_enabled=True,
-        )
-        self.db = db
-        self.demo = demo
-
-    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
-        """File uploads (GraphQL multipart request spec), guarded against forged cross-site posts."""
-        if not any(request.headers.get(name, "").strip() for name in PREFLIGHT_HEADERS):
-            raise HTTPException(
-                400,
-                "A multipart request needs a non-empty Apollo-Require-Preflight (or "
-                "X-Apollo-Operation-Name, GraphQL-Preflight) header.",
-            )
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MULTIPART_MAX_BYTES:
-            raise HTTPException(413, f"The request is larger than {MULTIPART_MAX_BYTES // (1024 * 1024)} MB.")
-        return await super().parse_multipart(request)
-
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        return Context(db=self.db, scope=caller_of(request), request_id=request_id[:64], demo=self.demo)
 
 
 class Cors(CORSMiddleware):
@@ -111,6 +77,19 @@ async def purge_periodically(db: Database, every: float) -> None:
         except Exception:
             log.exception("purging expired demo workspaces failed; retrying in %s s", every)
         await asyncio.sleep(every)
+
+
+def document_limits(settings: Settings) -> Limits:
+    """The bounds every document is held to, from the settings."""
+    return Limits(
+        max_document_bytes=settings.max_document_bytes,
+        max_tokens=settings.max_tokens,
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_directives=settings.max_directives,
+        max_fragments=settings.max_fragments,
+        max_cost=settings.max_cost,
+    )
 
 
 def demo_workspaces(settings: Settings) -> DemoWorkspaces | None:
@@ -181,6 +160,7 @@ def create_app(
         if purge_every is not None:
             purging = asyncio.create_task(purge_periodically(db, purge_every), name="purge demo workspaces")
         yield {}
+        await graphql.throttle.close()
         if purging is not None:
             purging.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -188,10 +168,30 @@ def create_app(
         await db.dispose()
 
     settings = settings or Settings()
-    graphql = GraphQLApp(db, graphiql=graphiql, demo=demo)
+    graphql = GraphQLEndpoint(
+        db=db,
+        schema=schema,
+        documents=Documents(
+            schema._schema,
+            document_limits(settings),
+            TrustedDocuments(db),
+            trusted_only=settings.trusted_documents_only,
+        ),
+        throttle=throttle_from(
+            settings.throttle_capacity, settings.throttle_restore_rate, settings.redis_url
+        ),
+        limits=HttpLimits(
+            body_bytes=settings.max_body_bytes,
+            multipart_bytes=settings.max_body_bytes + FILE_MAX_BYTES,
+            request_seconds=settings.request_timeout_seconds,
+            document=document_limits(settings),
+        ),
+        graphiql=graphiql,
+        demo=demo,
+    )
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),
             Route("/health", health, methods=["GET"]),
             Route("/strategies/{strategy_id}/document.md", document_endpoint(db, caller_of), methods=["GET"]),
         ],
@@ -210,4 +210,25 @@ def create_app(
             Middleware(Authentication, authenticator=authenticator or Authenticator(db)),
         ],
         lifespan=lifespan,
+        exception_handlers={404: _not_found, 405: _method_not_allowed, 500: _unexpected},
+    )
+
+
+async def _not_found(request: Request, _: Exception) -> Response:
+    return error_response(404, "NOT_FOUND", f"Nothing is served at {request.url.path}.")
+
+
+async def _method_not_allowed(request: Request, _: Exception) -> Response:
+    return error_response(405, "METHOD_NOT_ALLOWED", f"{request.method} is not served at {request.url.path}.")
+
+
+async def _unexpected(request: Request, error: Exception) -> Response:
+    request_id = (request.headers.get("x-request-id") or uuid.uuid4().hex)[:64]
+    log.error("unexpected error (request %s)", request_id, exc_info=error)
+    return error_response(
+        500,
+        "INTERNAL_SERVER_ERROR",
+        "Unexpected error.",
+        requestId=request_id,
+        headers={"x-request-id": request_id},
     )

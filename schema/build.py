@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -21,6 +20,7 @@ from schema.content.types import ContentItem, ContentMetric
 from schema.errors import MaskUnexpectedErrors
 from schema.kpi.mutations import KpiMutations
 from schema.kpi.types import Kpi, KpiMeasurement
+from schema.prepared import PreparedDocument
 from schema.queries import Query
 from schema.strategy.mutations import StrategyMutations
 from schema.strategy.types import Strategy, Tactic
@@ -76,11 +76,7 @@ def build_schema() -> Schema:
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
-        extensions=[
-            MaskUnexpectedErrors,
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
-        ],
+        extensions=[MaskUnexpectedErrors, PreparedDocument],
         config=StrawberryConfig(auto_camel_case=True),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from graphql import DocumentNode
 from strawberry.types import Info as StrawberryInfo
 
 from domain.persistence.database import Database
@@ -19,6 +20,8 @@ class Context:
     request_id: str
     #: The deployment's demo workspace policy; None when demo workspaces are off.
     demo: DemoWorkspaces | None = None
+    #: The document to run, parsed and validated by the HTTP layer (see :mod:`schema.prepared`).
+    document: DocumentNode | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

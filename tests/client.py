@@ -15,11 +15,25 @@ import httpx
 
 from api.app import create_app
 from api.auth import Authenticator
+from api.settings import Settings
 from domain.persistence.database import Database
 from domain.tenancy.demo import DemoWorkspaces
 from tests import auth
 
 BASE_URL = "http://redthread.test"
+#: The suite's documents fetch whole test worlds in one request: the API tests run without the
+#: request limits, which tests/http (limits, budgets, HTTP) check at their defaults.
+UNLIMITED = Settings(
+    max_document_bytes=1024 * 1024,
+    max_tokens=1_000_000,
+    max_depth=100,
+    max_aliases=10_000,
+    max_directives=10_000,
+    max_fragments=10_000,
+    max_cost=2**62,
+    throttle_capacity=2**62,
+    request_timeout_seconds=600,
+)
 
 
 class GraphQLClient:
@@ -58,16 +72,17 @@ async def signed_in(
     demo: DemoWorkspaces | None = None,
     demo_mode: bool = False,
     authenticator: Authenticator | None = None,
+    settings: Settings = UNLIMITED,
 ) -> AsyncIterator[GraphQLClient]:
     """A client of the app over ``db`` sending ``credential`` (a sign-in token or an API key) as its
     bearer token, or none.
 
     ``demo`` offers demo workspaces; ``demo_mode`` lets visitors in without signing in. The
     app signs callers in with the test identity provider, unless another ``authenticator``
-    is given (one trusting another provider).
+    is given (one trusting another provider). ``settings`` give the request limits.
     """
     authenticator = authenticator or auth.authenticator(db, demo_mode=demo_mode)
-    app = create_app(db, demo=demo, authenticator=authenticator)
+    app = create_app(db, demo=demo, authenticator=authenticator, settings=settings)
     headers = auth.bearer(credential) if credential is not None else {}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=headers) as http:

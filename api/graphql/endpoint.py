@@ -1,0 +1,236 @@
+"""GraphQL over HTTP at /graphql: every request bounded before it runs.
+
+One request goes through these steps, and any of them may refuse it:
+
+1. the media type to answer in (``application/graphql-response+json`` or ``application/json``);
+2. the parameters: GET query string, JSON body or multipart upload, read up to the body limit;
+3. the document's text: sent, registered (trusted documents) or persisted (APQ);
+4. the checked document: parsed with the token limit, held to the size limits, validated;
+5. the operation and its static cost, against the per-request cap;
+6. the caller's budget (points per second), shared through Redis when configured;
+7. execution on Strawberry's executor, within the request deadline.
+
+Refusals before execution are HTTP errors with a JSON body in the GraphQL error shape.
+GraphQL's own errors (a document that does not parse or validate, bad variables) follow the
+GraphQL-over-HTTP specification: HTTP 200 with ``application/json``, 400 with
+``application/graphql-response+json``. Every response carries the request id, and a
+successful one its cost (``extensions.cost``, as Shopify reports it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Send
+from starlette.types import Scope as AsgiScope
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.graphql import OperationType as StrawberryOperationType
+
+from api.auth import caller_of
+from api.errors import GRAPHQL_RESPONSE_JSON, error_body, error_response
+from api.graphql.documents import Documents
+from api.graphql.limits import Limits, limit_error
+from api.graphql.params import Params, Refusal, from_body, from_query_string, response_media_type
+from api.throttle import Decision, Throttle
+from domain.persistence.database import Database
+from domain.scope import ActorKind, Scope
+from domain.tenancy.demo import DemoWorkspaces
+from schema.build import Schema
+from schema.context import Context
+from schema.cost import operation_cost
+
+log = logging.getLogger("redthread.http")
+
+REQUEST_ID = "x-request-id"
+#: Operations a request may run (subscriptions are not served by requests).
+RUNS_OVER_HTTP = (StrawberryOperationType.QUERY, StrawberryOperationType.MUTATION)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpLimits:
+    """What one request may be: its body, its document, its cost and its time."""
+
+    body_bytes: int
+    multipart_bytes: int
+    request_seconds: float
+    document: Limits
+
+
+class GraphQLEndpoint:
+    """The ASGI app behind /graphql."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        schema: Schema,
+        documents: Documents,
+        throttle: Throttle,
+        limits: HttpLimits,
+        graphiql: bool,
+        demo: DemoWorkspaces | None,
+    ) -> None:
+        self.db = db
+        self.schema = schema
+        self.documents = documents
+        self.throttle = throttle
+        self.limits = limits
+        self.graphiql = graphiql
+        self.demo = demo
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        request_id = (request.headers.get(REQUEST_ID) or uuid.uuid4().hex)[:64]
+        response = await self.respond(request, request_id)
+        response.headers[REQUEST_ID] = request_id
+        await response(scope, receive, send)
+
+    async def respond(self, request: Request, request_id: str) -> Response:
+        media_type = "application/json"
+        try:
+            media_type = response_media_type(request.headers.get("accept"))
+            if self._wants_ide(request):
+                return HTMLResponse(get_graphql_ide_html("graphiql"))
+            return await self._run(request, request_id, media_type)
+        except Refusal as refusal:
+            return error_response(
+                refusal.status, refusal.code, refusal.message, headers=refusal.headers, media_type=media_type
+            )
+
+    def _wants_ide(self, request: Request) -> bool:
+        return (
+            self.graphiql
+            and request.method == "GET"
+            and not request.query_params
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    async def _run(self, request: Request, request_id: str, media_type: str) -> Response:
+        params = await self._params(request)
+        text = await self.documents.text_of(params)
+        if isinstance(text, GraphQLError):
+            return _graphql_errors([text], media_type)
+        prepared = self.documents.prepare(text)
+        if prepared.errors:
+            return _graphql_errors(list(prepared.errors), media_type)
+        operation = prepared.operation(params.operation_name)
+        if isinstance(operation, GraphQLError):
+            return _graphql_errors([operation], media_type)
+        self._check_method(request, operation)
+        cost = operation_cost(self.schema._schema, operation, prepared.fragments, params.variables)
+        if cost > self.limits.document.max_cost:
+            return _graphql_errors([_too_complex(cost, self.limits.document.max_cost)], media_type)
+        caller = caller_of(request)
+        decision = await self.throttle.spend(_budget_key(caller, request), cost)
+        if not decision.allowed:
+            return _throttled(cost, decision, media_type)
+        context = Context(db=self.db, scope=caller, request_id=request_id, demo=self.demo)
+        context.document = prepared.document
+        try:
+            async with asyncio.timeout(self.limits.request_seconds):
+                result = await self.schema.execute(
+                    text,
+                    variable_values=params.variables,
+                    context_value=context,
+                    operation_name=params.operation_name,
+                    allowed_operation_types=RUNS_OVER_HTTP,
+                    operation_extensions=params.extensions,
+                )
+        except TimeoutError:
+            log.warning("request %s ran past %s s and was stopped", request_id, self.limits.request_seconds)
+            return error_response(
+                503,
+                "REQUEST_TIMEOUT",
+                f"The request took longer than {self.limits.request_seconds:g} s and was stopped; nothing"
+                " it would have changed was kept.",
+                media_type=media_type,
+                requestId=request_id,
+            )
+        body: dict[str, Any] = {}
+        errors = [error.formatted for error in result.errors or ()]
+        executed = result.data is not None or any(error.path for error in result.errors or ())
+        if executed:
+            body["data"] = result.data
+        if errors:
+            body["errors"] = errors
+        body["extensions"] = {**(result.extensions or {}), "cost": _cost(cost, decision)}
+        status = 200 if executed or media_type == "application/json" else 400
+        return JSONResponse(body, status_code=status, media_type=media_type)
+
+    async def _params(self, request: Request) -> Params:
+        if request.method == "GET":
+            return from_query_string(request)
+        if request.method == "POST":
+            return await from_body(request, self.limits.body_bytes, self.limits.multipart_bytes)
+        raise Refusal(
+            405, "METHOD_NOT_ALLOWED", "Send GraphQL requests as GET or POST.", headers={"Allow": "GET, POST"}
+        )
+
+    def _check_method(self, request: Request, operation: OperationDefinitionNode) -> None:
+        if request.method == "GET" and operation.operation is not OperationType.QUERY:
+            raise Refusal(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"A {operation.operation.value} must be sent as a POST.",
+                headers={"Allow": "POST"},
+            )
+        if operation.operation is OperationType.SUBSCRIPTION:
+            raise Refusal(400, "BAD_REQUEST", "Subscriptions are not served over HTTP requests.")
+
+
+def _graphql_errors(errors: list[GraphQLError], media_type: str) -> JSONResponse:
+    """A request GraphQL refuses before execution: no ``data``, 200 in JSON and 400 otherwise."""
+    status = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
+    return JSONResponse({"errors": [e.formatted for e in errors]}, status_code=status, media_type=media_type)
+
+
+def _too_complex(cost: int, cap: int) -> GraphQLError:
+    return limit_error(
+        "QUERY_TOO_COMPLEX",
+        f"The operation costs {cost:,} points; one request may cost at most {cap:,}. Ask for smaller pages"
+        " (`first`), fewer fields, or split it into several requests.",
+        cost={"requestedQueryCost": cost, "maximumAvailable": cap},
+    )
+
+
+def _cost(cost: int, decision: Decision) -> dict[str, Any]:
+    """The cost as Shopify reports it: what was asked for, and the caller's bucket."""
+    return {
+        "requestedQueryCost": cost,
+        "throttleStatus": {
+            "maximumAvailable": decision.budget.capacity,
+            "currentlyAvailable": round(decision.available, 1),
+            "restoreRate": decision.budget.restore_rate,
+        },
+    }
+
+
+def _throttled(cost: int, decision: Decision, media_type: str) -> Response:
+    wait = decision.retry_after
+    retry = max(1, int(wait + 0.999)) if wait is not None else None
+    message = (
+        f"This request costs {cost:,} points and {decision.available:,.0f} are left in your budget; try again"
+        f" in {retry} s."
+        if retry is not None
+        else f"This request costs {cost:,} points, more than a budget of"
+        f" {decision.budget.capacity:,.0f} holds."
+    )
+    body = error_body("THROTTLED", message, cost=_cost(cost, decision))
+    headers = {"Retry-After": str(retry)} if retry is not None else {}
+    return JSONResponse(body, status_code=429, headers=headers, media_type=media_type)
+
+
+def _budget_key(caller: Scope, request: Request) -> str:
+    """Whose budget a request spends: the key's, the member's, or (a visitor) the address's."""
+    actor = caller.actor
+    if actor.kind in (ActorKind.API_KEY, ActorKind.MEMBER) and actor.id is not None:
+        return f"{actor.kind.value.lower()}:{actor.id}"
+    host = request.client.host if request.client else "unknown"
+    return f"visitor:{host}"

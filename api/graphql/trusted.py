@@ -1,0 +1,38 @@
+"""The registered (trusted) documents as the request path reads them, cached per process.
+
+A registered document never changes under its id, so what was found once is kept (in a cache
+bounded in bytes); what was not found is asked again, so a document imported while the
+service runs is found on its next request.
+"""
+
+from __future__ import annotations
+
+from cachetools import LRUCache
+
+from domain.documents.store import find, find_by_sha256
+from domain.persistence.database import Database
+from domain.scope import Scope
+
+#: The bytes of registered text each process keeps at most.
+CACHE_BYTES = 4 * 1024 * 1024
+
+
+class TrustedDocuments:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._by_id: LRUCache[str, str] = LRUCache(CACHE_BYTES // 2, getsizeof=len)
+        self._by_sha256: LRUCache[str, str] = LRUCache(CACHE_BYTES // 2, getsizeof=len)
+
+    async def __call__(self, document_id: str | None, sha256: str | None) -> str | None:
+        """The text registered under ``document_id``, or with the hex SHA-256 ``sha256``."""
+        cache, key = (self._by_id, document_id) if document_id is not None else (self._by_sha256, sha256)
+        if key is None:
+            return None
+        if (text := cache.get(key)) is not None:
+            return text
+        async with self.db.read(Scope.everything()) as connection:
+            found = await (find(connection, key) if cache is self._by_id else find_by_sha256(connection, key))
+        if found is None:
+            return None
+        cache[key] = found.body
+        return found.body
