@@ -266,24 +266,16 @@ def create_api_key_command(
 @click.option("--workspace", help="… or on this one workspace.")
 @click.option("--subject", required=True, help="The member's subject at the identity provider (`sub`).")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role], case_sensitive=False))
-@click.option("--name", help="The member's name, if they are new.")
-@click.option("--email", help="The member's email, if they are new.")
-def grant_role_command(
-    organization: str | None,
-    workspace: str | None,
-    subject: str,
-    role: str,
-    name: str | None,
-    email: str | None,
-) -> None:
+def grant_role_command(organization: str | None, workspace: str | None, subject: str, role: str) -> None:
     """Give a member a role on an organization or a workspace (e.g. the first OWNER of an organization).
 
-    The member is made if the subject is new; granting again changes the role.
+    The member is made if the subject is new, with no name or email until they sign in;
+    granting again changes the role.
     """
     settings = Settings()
     _configure_logging(settings.log_level)
     target = _target(organization, workspace)
-    grant = Grant(subject, Role(role.upper()), name, email)
+    grant = Grant(subject, Role(role.upper()))
 
     async def run(session: AsyncSession) -> Membership:
         return await grant_role(session, Scope.everything(), target, grant)
@@ -298,3 +290,69 @@ def grant_role_command(
 
 
 main.add_command(seed_cli.main, name="seed")
+
+
+@main.group("documents")
+def documents_group() -> None:
+    """Trusted documents: the GraphQL documents front ends register at build time.
+
+    A request may name a registered document by its id instead of sending its text; with
+    REDTHREAD_TRUSTED_DOCUMENTS_ONLY the service runs registered documents only.
+    """
+
+
+@documents_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "manifest_format",
+    type=click.Choice(["apollo", "query-map"]),
+    help="apollo: Apollo's persisted-query manifest; query-map: {id: document} as Relay and "
+    "graphql-codegen write it. Default: told from the file.",
+)
+@click.option("--client", "client_name", help="Which front end registers the documents, e.g. web.")
+def import_documents_command(file: Path, manifest_format: str | None, client_name: str | None) -> None:
+    """Register the documents of a front end's manifest FILE.
+
+    Every document is checked against the schema first; if any is refused nothing is
+    registered and the problems are listed. A document registered already with the same
+    text is left as it is; an id registered with another text is refused.
+    """
+    from domain.documents.manifests import ManifestFormat
+    from domain.documents.store import ImportCounts, import_documents
+    from schema.documents import validate_document
+
+    settings = Settings()
+    _configure_logging(settings.log_level)
+    data = file.read_bytes()
+    format = ManifestFormat(manifest_format) if manifest_format else None
+
+    async def run(session: AsyncSession) -> ImportCounts:
+        return await import_documents(
+            session, data, validate_document, format=format, client_name=client_name
+        )
+
+    counts = _as_system(settings, run, refused="nothing was registered")
+    click.echo(f"created {counts.created}, unchanged {counts.unchanged}")
+
+
+@documents_group.command("list")
+def list_documents_command() -> None:
+    """List the registered documents, oldest first: id, operation name, type, created, client."""
+    from domain.documents.store import RegisteredDocument, registered_documents
+
+    settings = Settings()
+    _configure_logging(settings.log_level)
+
+    async def run(session: AsyncSession) -> list[RegisteredDocument]:
+        return await registered_documents(session)
+
+    for document in _as_system(settings, run):
+        columns = (
+            document.id,
+            document.operation_name or "-",
+            document.operation_type.value,
+            document.created_at.isoformat(timespec="seconds"),
+            document.client_name or "-",
+        )
+        click.echo("\t".join(columns))

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from api.auth import Authenticator, TokenVerifier
 from api.settings import JwtSettings
-from domain.access import members
+from domain.access import profiles
 from domain.access.models import Membership
 from domain.access.roles import Role
 from domain.persistence.database import Database
@@ -48,7 +48,7 @@ def authenticator(db: Database, *, demo_mode: bool = False) -> Authenticator:
 async def member(db: Database, subject: str, name: str | None = None) -> uuid.UUID:
     """The member with this subject (made if new, named ``name`` or else as the subject)."""
     async with db.transaction(Scope.everything()) as session:
-        return await members.ensure_member(session, subject, name or subject, None)
+        return await profiles.ensure_member(session, subject, profiles.Profile(name or subject))
 
 
 async def grant(

@@ -16,12 +16,11 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.access import api_keys
-from domain.access.members import ensure_member
-from domain.access.models import EMAIL_MAX, ApiKey, Member, Membership
+from domain.access.models import ApiKey, Member, Membership
+from domain.access.profiles import Profile, ensure_member, update_profile
 from domain.access.roles import Role, key_role
 from domain.scope import Actor, ActorKind, Scope
 from domain.tenancy.models import Workspace
-from domain.values import NAME_MAX
 
 #: How stale an API key's last-used time may get before a request writes it again.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
@@ -50,7 +49,12 @@ def _grants_of(subject: str) -> Any:
     reached = func.coalesce(Membership.workspace_id, Workspace.id).label("reached")
     return (
         select(
-            Member.id.label("member_id"), Member.name, Membership.organization_id, Membership.role, reached
+            Member.id.label("member_id"),
+            Member.name,
+            Member.email,
+            Membership.organization_id,
+            Membership.role,
+            reached,
         )
         .select_from(Member)
         .outerjoin(Membership, Membership.member_id == Member.id)
@@ -59,20 +63,24 @@ def _grants_of(subject: str) -> Any:
     )
 
 
-def _claim(value: object, limit: int) -> str | None:
-    """A name or email claim as stored: a non-blank string, cut to the column's length."""
-    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
-
-
 async def member_scope(session: AsyncSession, subject: str, name: object, email: object) -> Scope:
-    """The scope of the member with this subject. A subject seen for the first time becomes a
-    member with no roles yet (who may create an organization or be granted roles)."""
+    """The scope of the member with this subject, signing them in with the token's ``name`` and
+    ``email`` claims: a subject seen for the first time becomes a member with no roles yet (who
+    may create an organization or be granted roles); a member whose claims changed is updated.
+
+    The usual sign-in, with nothing new, is one statement.
+    """
+    claimed = Profile.from_claims(name, email)
     rows = (await session.execute(_grants_of(subject))).all()
     if not rows:
-        await ensure_member(session, subject, _claim(name, NAME_MAX), _claim(email, EMAIL_MAX))
+        await ensure_member(session, subject, claimed)
         rows = (await session.execute(_grants_of(subject))).all()
     first = rows[0]
-    return _scope(rows, Actor(ActorKind.MEMBER, first.member_id, first.name or subject))
+    stored = Profile(first.name, first.email)
+    profile = claimed.over(stored)
+    if profile != stored:
+        await update_profile(session, first.member_id, profile)
+    return _scope(rows, Actor(ActorKind.MEMBER, first.member_id, profile.name or subject))
 
 
 async def api_key_scope(session: AsyncSession, token: str, now: dt.datetime) -> Scope | None:

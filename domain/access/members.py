@@ -6,7 +6,8 @@ MANAGE_WORKSPACE; only an OWNER makes (or unmakes) owners, and an organization n
 loses its last OWNER.
 
 A caller sees the memberships on the workspaces they see and on the organizations they
-see (those they hold a role on or see a workspace of), and the members holding them.
+see (those they hold a role on or see a workspace of), and the members holding them. A
+grant names the member by subject only; what they are called is theirs to say, by signing in.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, or_, select, true
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
-from domain.access.models import EMAIL_MAX, SUBJECT_MAX, Member, Membership
+from domain.access.models import SUBJECT_MAX, Membership
+from domain.access.profiles import ensure_member
 from domain.access.roles import Action, Role, may_grant
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.scope import Scope
@@ -52,25 +53,25 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """A role for the member known by ``subject``; name and email describe a member seen first here."""
+    """A role for the member known by ``subject``: the granter names them by subject only, since
+    a member's name and email come from their own sign-in (see :mod:`domain.access.profiles`)."""
 
     subject: str
     role: Role
-    name: str | None = None
-    email: str | None = None
 
 
 async def grant_role(session: AsyncSession, scope: Scope, target: Target, grant: Grant) -> Membership:
-    """Give the member (made if the subject is new) the role on the target; a second grant changes it."""
+    """Give the member the role on the target; a second grant changes it.
+
+    A subject not seen yet becomes a member with no name or email until they sign in.
+    """
     problems = Problems()
     subject = values.name(problems, grant.subject, "subject", limit=SUBJECT_MAX)
-    name = values.text(problems, grant.name, "name", limit=values.NAME_MAX) or None
-    email = values.text(problems, grant.email, "email", limit=EMAIL_MAX) or None
     problems.raise_if_any()
     held = await _lock_target(session, scope, target)
     if not _may_grant(scope, held, grant.role):
         raise _owners_only("role")
-    member_id = await ensure_member(session, subject, name, email)
+    member_id = await ensure_member(session, subject)
     membership = await _membership_of(session, member_id, target)
     if membership is None:
         membership = Membership(
@@ -187,22 +188,6 @@ async def _keep_an_owner(
             "This is the organization's last OWNER; make someone else an owner first.",
             field,
         )
-
-
-async def ensure_member(
-    session: AsyncSession, subject: str, name: str | None, email: str | None
-) -> uuid.UUID:
-    """The member with this subject, made if new (with the name and email given).
-
-    An existing member is left as they are: a person is one member across organizations,
-    and what one organization's admin types must not rename them for everyone else.
-    """
-    new = {"id": uuid.uuid4(), "subject": subject, "name": name, "email": email}
-    await session.execute(insert(Member).values(new).on_conflict_do_nothing(index_elements=["subject"]))
-    member_id: uuid.UUID = (
-        await session.execute(select(Member.id).where(Member.subject == subject))
-    ).scalar_one()
-    return member_id
 
 
 async def _membership_of(session: AsyncSession, member_id: uuid.UUID, target: Target) -> Membership | None:

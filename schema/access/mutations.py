@@ -53,8 +53,6 @@ class GrantRoleInput:
         description="The member's subject at the identity provider (the `sub` of their sign-in token)."
     )
     role: Role
-    name: str | None = strawberry.field(default=None, description="Their name, for a member not seen yet.")
-    email: str | None = strawberry.field(default=None, description="Their email, for a member not seen yet.")
 
 
 @strawberry.input
@@ -138,14 +136,15 @@ class AccessMutations:
     @strawberry.field(
         description=(
             "Give a member (known by their sign-in subject; made if new) a role on an organization or "
-            "a workspace; granting again changes the role. Only an OWNER makes owners."
+            "a workspace; granting again changes the role. Only an OWNER makes owners. A member's name "
+            "and email come from their own sign-in only: one made here has neither until they sign in."
         )
     )
     @performs(Action.MANAGE_WORKSPACE)
     async def grant_role(self, info: Info, input: GrantRoleInput) -> GrantRolePayload:
         async def body(session: AsyncSession, scope: Scope) -> MembershipRow:
             target = _target(input.organization_id, input.workspace_id)
-            grant = Grant(input.subject, input.role, input.name, input.email)
+            grant = Grant(input.subject, input.role)
             return await members.grant_role(session, scope, target, grant)
 
         row, errors = await run(info, body)

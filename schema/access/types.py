@@ -40,7 +40,12 @@ api_key_view = select(*(column for column in api_key_table.c if column.name != "
 @strawberry.type(description="A person working in redthread, known by their sign-in.")
 class Member(Node):
     db_id: strawberry.Private[uuid.UUID]
-    name: str | None
+    name: str | None = strawberry.field(
+        description=(
+            "Their name, from their own sign-in (never from whoever granted them a role); null until "
+            "they sign in, or if their sign-in gives none."
+        )
+    )
     login: strawberry.Private[str]
     address: strawberry.Private[str | None]
     created_at: dt.datetime
@@ -56,7 +61,12 @@ class Member(Node):
             created_at=row.created_at,
         )
 
-    @strawberry.field(description="Their email address, shown to the people they work with.")
+    @strawberry.field(
+        description=(
+            "Their email address, from their own sign-in, shown to the people they work with; null until "
+            "they sign in, or if their sign-in gives none."
+        )
+    )
     def email(self, info: Info) -> str | None:
         return None if _anonymous(info) else self.address
 

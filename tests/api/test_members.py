@@ -52,19 +52,12 @@ async def organization(gql: GraphQLClient) -> tuple[str, str]:
 
 async def test_an_owner_grants_changes_and_revokes_roles(db: Database, gql: GraphQLClient) -> None:
     org, workspace = await organization(gql)
-    granted = await grant(
-        gql,
-        organizationId=org,
-        subject="auth0|ada",
-        role="ADMIN",
-        name="Ada Lovelace",
-        email="ada@example.com",
-    )
+    granted = await grant(gql, organizationId=org, subject="auth0|ada", role="ADMIN")
     assert granted["userErrors"] == []
     membership = granted["membership"]
     assert membership["role"] == "ADMIN"
-    assert membership["member"]["name"] == "Ada Lovelace"
-    assert membership["member"]["email"] == "ada@example.com"
+    # Named by subject only: what Ada is called is hers to say, when she signs in.
+    assert (membership["member"]["name"], membership["member"]["email"]) == (None, None)
     assert membership["organization"] == {"id": org}
     assert membership["workspace"] is None
 
@@ -73,20 +66,20 @@ async def test_an_owner_grants_changes_and_revokes_roles(db: Database, gql: Grap
     listed = await gql.data(MEMBERS, o=org, w=workspace)
     assert [(m["role"], m["member"]["name"]) for m in listed["organization"]["members"]["nodes"]] == [
         ("OWNER", "operator"),
-        ("ADMIN", "Ada Lovelace"),
+        ("ADMIN", None),
     ]
     assert [(m["role"], m["member"]["name"]) for m in listed["workspace"]["members"]["nodes"]] == [
         ("CLIENT_REVIEWER", None)
     ]
 
-    # Ada signs in: the member made by the grant, holding the role.
-    async with signed_in(db, auth.token("auth0|ada", name="A. L.")) as ada:
+    # Ada signs in: the member made by the grant, holding the role, named as her sign-in says.
+    async with signed_in(db, auth.token("auth0|ada", name="Ada Lovelace")) as ada:
         viewer = (await ada.data(VIEWER))["viewer"]
         assert viewer["member"]["id"] == membership["member"]["id"]
         assert viewer["member"]["name"] == "Ada Lovelace"
         assert viewer["memberships"]["nodes"] == [{"id": membership["id"], "role": "ADMIN"}]
 
-    changed = await grant(gql, organizationId=org, subject="auth0|ada", role="EDITOR", name="Someone else")
+    changed = await grant(gql, organizationId=org, subject="auth0|ada", role="EDITOR")
     assert changed["userErrors"] == []
     assert changed["membership"]["id"] == membership["id"]
     assert changed["membership"]["role"] == "EDITOR"
@@ -187,15 +180,17 @@ async def test_the_cli_makes_the_first_owner_of_a_seeded_organization(
 
     runner = CliRunner()
     command = ["grant-role", "--organization", str(seeded), "--subject", "boss", "--role", "owner"]
-    made = await asyncio.to_thread(runner.invoke, cli.main, [*command, "--name", "The Boss"])
+    # A grant names a member by subject only: there is no name to give.
+    named = await asyncio.to_thread(runner.invoke, cli.main, [*command, "--name", "The Boss"])
+    assert named.exit_code == 2
+    made = await asyncio.to_thread(runner.invoke, cli.main, command)
     assert made.exit_code == 0, made.output
     assert made.stdout == f"boss is OWNER on organization {seeded}\n"
 
     async with signed_in(db, auth.token("boss")) as boss:
         viewer = (await boss.data(VIEWER))["viewer"]
         assert [m["role"] for m in viewer["memberships"]["nodes"]] == ["OWNER"]
-        # Known since signing in (without a name), the member keeps what they had: a grant names
-        # only someone new.
+        # Signed in without a name claim: the member has no name (a grant never gives one).
         assert viewer["member"]["name"] is None
         assert (await boss.data("{ organizations { totalCount } }"))["organizations"]["totalCount"] == 1
 
@@ -229,19 +224,22 @@ async def test_a_demo_visitor_sees_who_works_on_the_demo_but_not_their_email(db:
         assert seen == [{"member": {"name": "writer", "email": "writer@example.com", "subject": "writer"}}]
 
 
-async def test_a_grant_never_renames_someone_who_is_a_member_already(
+async def test_a_grant_shows_a_member_already_signed_in_as_they_said(
     db: Database, gql: GraphQLClient
 ) -> None:
-    # Grace signs in elsewhere without a name; an admin of another organization then names her.
+    # Grace signed in before, with an email but no name; a grant adds a role and nothing else.
     async with signed_in(db, auth.token("auth0|grace", email="grace@example.com")) as grace:
         await grace.data(VIEWER)
     org, _ = await organization(gql)
-    granted = await grant(
-        gql, organizationId=org, subject="auth0|grace", role="VIEWER", name="Spoofed", email="x@evil.test"
-    )
+    granted = await grant(gql, organizationId=org, subject="auth0|grace", role="VIEWER")
     assert granted["userErrors"] == []
     member = granted["membership"]["member"]
     assert (member["name"], member["email"]) == (None, "grace@example.com")
+    typed = await gql.post(
+        GRANT, input={"organizationId": org, "subject": "auth0|grace", "role": "VIEWER", "name": "X"}
+    )
+    assert typed.get("data") is None
+    assert "name" in typed["errors"][0]["message"]
 
 
 MEMBER_PAGE = """
