@@ -116,6 +116,8 @@ def factory() -> Starlette:
         service_url(asyncpg_url(settings.database_url), settings),
         pool_size=settings.pool_size,
         echo=settings.echo_sql,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        lock_timeout_ms=settings.lock_timeout_ms,
     )
     jwt_settings = settings.jwt()
     tokens = TokenVerifier(jwt_settings) if jwt_settings else None

@@ -12,6 +12,7 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
@@ -57,12 +58,30 @@ class QueryError(GraphQLError):
 
 
 EXPECTED = (QueryError,)
+#: PostgreSQL's codes for a statement it cancelled, and what the client is told.
+TIMEOUTS = {
+    "57014": ("STATEMENT_TIMEOUT", "The database took too long to answer; nothing was changed."),
+    "55P03": ("LOCK_TIMEOUT", "The records are being changed by another request; nothing was changed."),
+}
+
+
+def _timeout(error: GraphQLError) -> tuple[str, str] | None:
+    """The code and message of a statement PostgreSQL cancelled (a timeout), if it was one."""
+    original = error.original_error
+    if not isinstance(original, DBAPIError):
+        return None
+    return TIMEOUTS.get(getattr(original.orig, "sqlstate", None) or "")
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
     """A resolver failed on its own (not a bad document or bad variables, which have no path)."""
     original = error.original_error
-    return original is not None and error.path is not None and not isinstance(original, EXPECTED)
+    return (
+        original is not None
+        and error.path is not None
+        and not isinstance(original, EXPECTED)
+        and _timeout(error) is None
+    )
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -71,8 +90,11 @@ class MaskUnexpectedErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=_is_unexpected, error_message="Unexpected error.")
 
+    def _request_id(self) -> str | None:
+        return getattr(self.execution_context.context, "request_id", None)
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        request_id = getattr(self.execution_context.context, "request_id", None)
+        request_id = self._request_id()
         log.error(
             "unexpected error in %s (request %s)",
             ".".join(str(p) for p in error.path or ()),
@@ -86,7 +108,10 @@ class MaskUnexpectedErrors(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
         for error in processed:
-            if not (error.extensions or {}).get("code"):
+            if (timeout := _timeout(error)) is not None:
+                error.message = timeout[1]
+                error.extensions = {"code": timeout[0], "requestId": self._request_id()}
+            elif not (error.extensions or {}).get("code"):
                 # A document that does not parse or validate, or variables of the wrong type.
                 error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
         return processed

@@ -41,7 +41,7 @@ class Limits:
     max_directives: int = 50
     max_fragments: int = 50
     #: How often one response name may be selected in one selection set.
-    max_repeats: int = 10
+    max_repeats: int = 20
     max_cost: int = 1_000
 
 
