@@ -3,6 +3,7 @@ PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 BIN := .venv/bin
+NODE_PACKAGES := tests/http/node_modules/.package-lock.json
 
 .PHONY: install demo serve test lint typecheck pytest schema migrate seed scale bench clean
 
@@ -10,8 +11,18 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-install: $(UV)  ## Create .venv with the locked dependencies
+install: $(UV) $(NODE_PACKAGES)  ## Create .venv with the locked dependencies (and tests/http's npm packages)
 	$(UV) sync --locked
+
+# The GraphQL-over-HTTP audit of tests/http runs graphql-http on Node.js: its locked packages,
+# installed again only when the lock file changes. Without npm, only those tests fail (and say why).
+$(NODE_PACKAGES): tests/http/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/http --no-audit --no-fund && touch $@; \
+	else \
+		echo "warning: npm not found: the tests in tests/http need Node.js 18+ and npm" \
+			"(Debian: apt-get install nodejs npm), then make install" >&2; \
+	fi
 
 demo: install  ## Migrate, load every demo scenario and serve GraphQL with GraphiQL, open to anonymous demo visitors
 	REDTHREAD_GRAPHIQL=true REDTHREAD_DEMO_MODE=true REDTHREAD_DEMO_WORKSPACES=true $(BIN)/redthread serve --seed
@@ -49,4 +60,4 @@ bench: install  ## Time a page of 50 content items, then the strategy report on 
 	$(BIN)/python -m tests.bench.strategy_report $(or $(N),100000)
 
 clean:
-	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache tests/http/node_modules

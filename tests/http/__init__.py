@@ -1,0 +1,1 @@
+"""Tests that call the served API over TCP: a spec audit and a real browser."""
