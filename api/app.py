@@ -170,8 +170,10 @@ def create_app(
         await db.dispose()
 
     settings = settings or Settings()
+    authenticator = authenticator or Authenticator(db)
     graphql = GraphQLEndpoint(
         db=db,
+        authenticator=authenticator,
         schema=schema,
         documents=Documents(
             schema._schema,
@@ -209,7 +211,7 @@ def create_app(
                 max_age=settings.cors_max_age,
             ),
             Middleware(CompressMiddleware, minimum_size=COMPRESS_MIN_BYTES),
-            Middleware(Authentication, authenticator=authenticator or Authenticator(db)),
+            Middleware(Authentication, authenticator=authenticator),
         ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _method_not_allowed, 500: _unexpected},

@@ -27,8 +27,11 @@ from domain.scope import Actor, ActorKind, Scope
 
 #: The error code of a 401 response.
 UNAUTHENTICATED = "UNAUTHENTICATED"
-#: Paths anyone may call.
-PUBLIC_PATHS = frozenset({"/health"})
+#: Paths the middleware lets through: the health check needs no caller, and GraphQL signs its
+#: callers in itself, once a request has passed the checks that need no database.
+UNGUARDED_PATHS = frozenset({"/health", "/graphql"})
+#: The challenge of a 401 response.
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="redthread"'}
 #: The anonymous caller of a page that shows no data (the GraphiQL IDE): sees nothing.
 NOBODY = Scope.granted({}, {}, Actor(ActorKind.DEMO_VISITOR, None, "anonymous"))
 
@@ -136,14 +139,13 @@ class Authentication:
         self.authenticator = authenticator
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] not in ("http", "websocket") or scope["path"] in UNGUARDED_PATHS:
             await self.app(scope, receive, send)
             return
         try:
             caller = await self.authenticator.caller(HTTPConnection(scope))
         except Unauthenticated as error:
-            challenge = {"WWW-Authenticate": 'Bearer realm="redthread"'}
-            await error_response(401, UNAUTHENTICATED, str(error), headers=challenge)(scope, receive, send)
+            await error_response(401, UNAUTHENTICATED, str(error), headers=CHALLENGE)(scope, receive, send)
             return
         scope.setdefault("state", {})["caller"] = caller
         await self.app(scope, receive, send)

@@ -92,13 +92,13 @@ class Settings(DatabaseSettings):
     max_directives: int = Field(default=50, ge=0, description="The most directives an operation may use.")
     max_fragments: int = Field(default=50, ge=0, description="The most fragment definitions.")
     max_cost: int = Field(
-        default=1_000, ge=1, description="The highest static cost of one operation (see the README)."
+        default=5_000, ge=1, description="The highest static cost of one operation (see the README)."
     )
     throttle_capacity: int = Field(
-        default=2_000, ge=1, description="A caller's bucket of cost points: the most they may spend at once."
+        default=10_000, ge=1, description="A caller's bucket of cost points: the most they may spend at once."
     )
     throttle_restore_rate: float = Field(
-        default=100, gt=0, description="Cost points per second that flow back into a caller's bucket."
+        default=500, gt=0, description="Cost points per second that flow back into a caller's bucket."
     )
     redis_url: str | None = Field(
         default=None,

@@ -45,11 +45,11 @@ from schema.pagination import PAGE_DEFAULT, PAGE_MAX
 
 #: Fields whose work is more than reading a row: their own cost, before their selection.
 FIELD_COSTS: Mapping[tuple[str, str], int] = {
-    ("Strategy", "health"): 250,
-    ("Strategy", "dashboard"): 250,
-    ("Strategy", "document"): 250,
-    ("Kpi", "progress"): 5,
-    ("Kpi", "smart"): 5,
+    ("Strategy", "health"): 1_500,
+    ("Strategy", "dashboard"): 1_500,
+    ("Strategy", "document"): 1_500,
+    ("Kpi", "progress"): 10,
+    ("Kpi", "smart"): 10,
 }
 #: How many items a plain list is counted as: the sizes the method gives a strategy (2–3
 #: tactics, a handful of audiences, channels and KPIs). Lists computed with their parent (a

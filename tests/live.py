@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil  # type: ignore[import-untyped]  # no stubs in the lock file
+import psutil
 
 from tests import auth
 

@@ -7,8 +7,9 @@ One request goes through these steps, and any of them may refuse it:
 3. the document's text: sent, registered (trusted documents) or persisted (APQ);
 4. the checked document: parsed with the token limit, held to the size limits, validated;
 5. the operation and its static cost, against the per-request cap;
-6. the caller's budget (points per second), shared through Redis when configured;
-7. execution on Strawberry's executor, within the request deadline.
+6. the caller, signed in (the first step that reads the database);
+7. the caller's budget (points per second), shared through Redis when configured;
+8. execution on Strawberry's executor, within the request deadline.
 
 Refusals before execution are HTTP errors with a JSON body in the GraphQL error shape.
 GraphQL's own errors (a document that does not parse or validate, bad variables) follow the
@@ -33,7 +34,7 @@ from starlette.types import Scope as AsgiScope
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
-from api.auth import caller_of
+from api.auth import CHALLENGE, UNAUTHENTICATED, Authenticator, Unauthenticated
 from api.errors import GRAPHQL_RESPONSE_JSON, error_body, error_response
 from api.graphql.documents import Documents
 from api.graphql.limits import Limits, limit_error
@@ -70,6 +71,7 @@ class GraphQLEndpoint:
         self,
         *,
         db: Database,
+        authenticator: Authenticator,
         schema: Schema,
         documents: Documents,
         throttle: Throttle,
@@ -78,6 +80,7 @@ class GraphQLEndpoint:
         demo: DemoWorkspaces | None,
     ) -> None:
         self.db = db
+        self.authenticator = authenticator
         self.schema = schema
         self.documents = documents
         self.throttle = throttle
@@ -127,7 +130,7 @@ class GraphQLEndpoint:
         cost = operation_cost(self.schema._schema, operation, prepared.fragments, params.variables)
         if cost > self.limits.document.max_cost:
             return _graphql_errors([_too_complex(cost, self.limits.document.max_cost)], media_type)
-        caller = caller_of(request)
+        caller = await self._caller(request)
         decision = await self.throttle.spend(_budget_key(caller, request), cost)
         if not decision.allowed:
             return _throttled(cost, decision, media_type)
@@ -163,6 +166,12 @@ class GraphQLEndpoint:
         body["extensions"] = {**(result.extensions or {}), "cost": _cost(cost, decision)}
         status = 200 if executed or media_type == "application/json" else 400
         return JSONResponse(body, status_code=status, media_type=media_type)
+
+    async def _caller(self, request: Request) -> Scope:
+        try:
+            return await self.authenticator.caller(request)
+        except Unauthenticated as error:
+            raise Refusal(401, UNAUTHENTICATED, str(error), headers=CHALLENGE) from None
 
     async def _params(self, request: Request) -> Params:
         if request.method == "GET":

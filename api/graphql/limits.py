@@ -42,7 +42,7 @@ class Limits:
     max_fragments: int = 50
     #: How often one response name may be selected in one selection set.
     max_repeats: int = 20
-    max_cost: int = 1_000
+    max_cost: int = 5_000
 
 
 def limit_error(code: str, message: str, **extensions: object) -> GraphQLError:
