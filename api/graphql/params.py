@@ -65,7 +65,8 @@ def response_media_type(accept: str | None) -> str:
     for entry in (accept or "*/*").lower().replace(" ", "").split(","):
         media_type, *parameters = entry.split(";")
         charset = next((p for p in parameters if p.startswith("charset=")), "charset=utf-8")
-        if charset not in ("charset=utf-8", "charset=utf8"):
+        refused = any(p.startswith("q=") and not p[2:].strip("0.") for p in parameters)  # q=0
+        if refused or charset not in ("charset=utf-8", "charset=utf8"):
             continue
         if media_type == GRAPHQL_RESPONSE_JSON:
             return GRAPHQL_RESPONSE_JSON
@@ -195,6 +196,11 @@ async def _from_multipart(request: Request, limit: int) -> Params:
     files_map = _json_parameter(_text_field(form.get("map")), "map") or {}
     if not isinstance(operations, dict) or not isinstance(files_map, dict):
         raise Refusal(400, "BAD_REQUEST", "A multipart request needs the `operations` and `map` fields.")
+    if not all(
+        isinstance(paths, list) and all(isinstance(path, str) for path in paths)
+        for paths in files_map.values()
+    ):
+        raise Refusal(400, "BAD_REQUEST", "The multipart `map` must map each file to a list of paths.")
     files = {name: value for name, value in form.items() if isinstance(value, UploadFile)}
     try:
         with_files = replace_placeholders_with_files(operations, files_map, files)
