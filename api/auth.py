@@ -30,6 +30,8 @@ UNAUTHENTICATED = "UNAUTHENTICATED"
 #: Paths the middleware lets through: the health check needs no caller, and GraphQL signs its
 #: callers in itself, once a request has passed the checks that need no database.
 UNGUARDED_PATHS = frozenset({"/health", "/graphql"})
+#: What a caller without credentials is told.
+SIGN_IN = "Sign in: send `Authorization: Bearer <token>` with a sign-in token or an API key."
 #: The challenge of a 401 response.
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="redthread"'}
 #: The anonymous caller of a page that shows no data (the GraphiQL IDE): sees nothing.
@@ -106,9 +108,14 @@ class Authenticator:
                 return await demo_scope(read)
         if _is_ide_page(connection):
             return NOBODY
-        raise Unauthenticated(
-            "Sign in: send `Authorization: Bearer <token>` with a sign-in token or an API key."
-        )
+        raise Unauthenticated(SIGN_IN)
+
+    def refuse_anonymous(self, connection: HTTPConnection) -> None:
+        """Refuse, without reading the database, a request that carries no credentials where
+        anonymous callers are not let in (Unauthenticated)."""
+        anonymous = connection.headers.get("authorization") is None
+        if anonymous and not self.demo_mode and not _is_ide_page(connection):
+            raise Unauthenticated(SIGN_IN)
 
 
 def _bearer(header: str | None) -> str | None:

@@ -6,10 +6,11 @@ automatic persisted queries a client registered earlier (Apollo's protocol: a ha
 then the hash with the text once the server says ``PERSISTED_QUERY_NOT_FOUND``).
 
 A text is parsed with the token limit, checked against the size limits of
-:mod:`api.graphql.limits`, and validated against the schema, once: the outcome is kept in a
-cache bounded in bytes, and documents larger than :data:`CACHED_DOCUMENT_MAX_BYTES` are never
-kept, so no sequence of requests can make the process hold more than a few megabytes of
-syntax trees.
+:mod:`api.graphql.limits`, and validated against the schema (reporting at most
+:data:`MAX_VALIDATION_ERRORS`). A document that passes is kept in a cache bounded by the size
+of its syntax trees; refused documents and documents larger than
+:data:`CACHED_DOCUMENT_MAX_BYTES` are never kept, so no sequence of requests makes the process
+hold more than :data:`DOCUMENT_CACHE_BYTES` of them.
 """
 
 from __future__ import annotations
@@ -33,9 +34,13 @@ from api.graphql.limits import Limits, check_document, limit_error
 from api.graphql.params import Params, Refusal
 from schema.documents import RULES
 
-#: The bytes of document text the prepared-document cache holds at most (a syntax tree takes
-#: about 90 times its text: ~23 MB at most).
-DOCUMENT_CACHE_BYTES = 256 * 1024
+#: The bytes of syntax trees the prepared-document cache holds at most: about a hundred
+#: documents of a front end's usual size.
+DOCUMENT_CACHE_BYTES = 16 * 1024 * 1024
+#: A syntax tree takes up to this many times the bytes of its text (75–120 measured).
+TREE_BYTES_PER_TEXT_BYTE = 120
+#: Validation stops after this many errors: a client needs the first few to fix a document.
+MAX_VALIDATION_ERRORS = 10
 #: Larger documents are prepared on every request and never cached.
 CACHED_DOCUMENT_MAX_BYTES = 8 * 1024
 #: The bytes of text the automatic persisted queries hold at most.
@@ -89,7 +94,7 @@ class Documents:
         self.limits = limits
         self.trusted = trusted
         self.trusted_only = trusted_only
-        self._prepared: LRUCache[str, Prepared] = LRUCache(DOCUMENT_CACHE_BYTES, getsizeof=_text_size)
+        self._prepared: LRUCache[str, Prepared] = LRUCache(DOCUMENT_CACHE_BYTES, getsizeof=_tree_size)
         self._persisted: LRUCache[str, str] = LRUCache(PERSISTED_CACHE_BYTES, getsizeof=len)
 
     async def text_of(self, params: Params) -> str | GraphQLError:
@@ -115,7 +120,7 @@ class Documents:
         if cacheable and (found := self._prepared.get(text)) is not None:
             return found
         prepared = self._check(text)
-        if cacheable:
+        if cacheable and not prepared.errors:
             self._prepared[text] = prepared
         return prepared
 
@@ -129,7 +134,7 @@ class Documents:
         refused = check_document(document, self.limits)
         if refused is not None:
             return Prepared(text, document, (refused,))
-        errors = validate(self.schema, document, RULES)
+        errors = validate(self.schema, document, RULES, max_errors=MAX_VALIDATION_ERRORS)
         for error in errors:
             error.extensions = {"code": "GRAPHQL_VALIDATION_FAILED"}
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
@@ -187,5 +192,5 @@ def _error(code: str, message: str) -> GraphQLError:
     return limit_error(code, message)
 
 
-def _text_size(prepared: Prepared) -> int:
-    return max(1, len(prepared.text))
+def _tree_size(prepared: Prepared) -> int:
+    return max(1, len(prepared.text)) * TREE_BYTES_PER_TEXT_BYTE

@@ -2,7 +2,8 @@
 
 One request goes through these steps, and any of them may refuse it:
 
-1. the media type to answer in (``application/graphql-response+json`` or ``application/json``);
+1. the media type to answer in (``application/graphql-response+json`` or ``application/json``),
+   and credentials, where anonymous callers are not let in (checked, not yet verified);
 2. the parameters: GET query string, JSON body or multipart upload, read up to the body limit;
 3. the document's text: sent, registered (trusted documents) or persisted (APQ);
 4. the checked document: parsed with the token limit, held to the size limits, validated;
@@ -116,6 +117,10 @@ class GraphQLEndpoint:
         )
 
     async def _run(self, request: Request, request_id: str, media_type: str) -> Response:
+        try:
+            self.authenticator.refuse_anonymous(request)
+        except Unauthenticated as error:
+            raise Refusal(401, UNAUTHENTICATED, str(error), headers=CHALLENGE) from None
         params = await self._params(request)
         text = await self.documents.text_of(params)
         if isinstance(text, GraphQLError):

@@ -40,8 +40,9 @@ class Limits:
     max_aliases: int = 30
     max_directives: int = 50
     max_fragments: int = 50
-    #: How often one response name may be selected in one selection set.
-    max_repeats: int = 20
+    #: How often one response name may be selected in one selection set, counting the fields
+    #: its inline fragments and fragment spreads merge into it.
+    max_repeats: int = 50
     max_cost: int = 5_000
 
 
@@ -57,7 +58,7 @@ def check_document(document: DocumentNode, limits: Limits) -> GraphQLError | Non
             "TOO_MANY_FRAGMENTS",
             f"The document defines {len(fragments)} fragments; at most {limits.max_fragments} are allowed.",
         )
-    shape = _Shape.of(document)
+    shape = _Shape.of(document, fragments)
     if shape.aliases > limits.max_aliases:
         return limit_error(
             "TOO_MANY_ALIASES",
@@ -90,14 +91,17 @@ def check_document(document: DocumentNode, limits: Limits) -> GraphQLError | Non
 class _Shape:
     """Aliases, directives and repeated response names, counted over the document's text."""
 
+    fragments: Mapping[str, FragmentDefinitionNode]
     aliases: int = 0
     directives: int = 0
     repeats: int = 0
     repeated: str = ""
+    #: The response names each fragment merges into the selection it is spread in.
+    spread_names: dict[str, Counter[str]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, document: DocumentNode) -> _Shape:
-        shape = cls()
+    def of(cls, document: DocumentNode, fragments: Mapping[str, FragmentDefinitionNode]) -> _Shape:
+        shape = cls(fragments)
         for definition in document.definitions:
             if isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
                 shape._directives(definition.directives)
@@ -112,6 +116,7 @@ class _Shape:
             return
         names: Counter[str] = Counter()
         self._collect(selection_set, names)
+        names.update(_merged_names(selection_set, self.fragments, self.spread_names, direct=False))
         if names:
             name, count = names.most_common(1)[0]
             if count > self.repeats:
@@ -128,6 +133,33 @@ class _Shape:
                 self._selection_set(selection.selection_set)
             elif isinstance(selection, InlineFragmentNode):
                 self._collect(selection.selection_set, names)
+
+
+def _merged_names(
+    selection_set: SelectionSetNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    known: dict[str, Counter[str]],
+    *,
+    direct: bool = True,
+) -> Counter[str]:
+    """The response names fragment spreads merge into ``selection_set`` (with its own fields and
+    those of its inline fragments when ``direct``); each fragment is counted once and kept."""
+    names: Counter[str] = Counter()
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if direct:
+                names[(selection.alias or selection.name).value] += 1
+        elif isinstance(selection, InlineFragmentNode):
+            names.update(_merged_names(selection.selection_set, fragments, known, direct=direct))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name not in known:
+                known[name] = Counter()  # a cycle (refused by validation) merges nothing
+                fragment = fragments.get(name)
+                if fragment is not None:
+                    known[name] = _merged_names(fragment.selection_set, fragments, known)
+            names.update(known[name])
+    return names
 
 
 @dataclass

@@ -226,7 +226,7 @@ def test_the_tests_run_against_the_defaults() -> None:
     assert document_limits(DEFAULTS) == Limits()
     assert (DEFAULTS.max_document_bytes, DEFAULTS.max_tokens, DEFAULTS.max_depth) == (32 * KiB, 3_000, 12)
     assert (DEFAULTS.max_aliases, DEFAULTS.max_directives, DEFAULTS.max_fragments) == (30, 50, 50)
-    assert Limits().max_repeats == 20
+    assert Limits().max_repeats == 50
 
 
 # -- each limit at its bound ---------------------------------------------------------------
@@ -357,12 +357,21 @@ async def test_repeats_of_a_response_name_at_the_bound_pass_and_one_more_is_refu
 ) -> None:
     field = "organizations(first: 1) { totalCount }"
     async with operator(db) as http:
-        body = await passes(http, sql, "{ " + " ".join([field] * 20) + " }")
-        assert cost_of(body) == 20  # 20 × (connection 1 + totalCount 0)
-        error = await refused(http, sql, "{ " + " ".join([field] * 21) + " }", "TOO_MANY_REPEATS")
-        assert "`organizations` 21 times" in error["message"]
+        body = await passes(http, sql, "{ " + " ".join([field] * 50) + " }")
+        assert cost_of(body) == 50  # 50 × (connection 1 + totalCount 0)
+        error = await refused(http, sql, "{ " + " ".join([field] * 51) + " }", "TOO_MANY_REPEATS")
+        assert "`organizations` 51 times" in error["message"]
+
+        # Fragment spreads merge their fields into the selection they are spread in.
+        def spreads(count: int) -> str:
+            fragments = " ".join(f"fragment F{n} on Query {{ {field} {field} }}" for n in range(count))
+            return "{ " + " ".join(f"...F{n}" for n in range(count)) + " } " + fragments
+
+        await passes(http, sql, spreads(25))
+        error = await refused(http, sql, spreads(26), "TOO_MANY_REPEATS")
+        assert "`organizations` 52 times" in error["message"]
         # Inline fragments merge into the selection set around them, at any depth.
-        inner = " ".join(["totalCount"] * 20)
+        inner = " ".join(["totalCount"] * 50)
         await passes(http, sql, f"{{ organizations {{ {inner} }} }}")
         await refused(
             http,
