@@ -55,9 +55,10 @@ seed: install  ## Load every demo scenario (idempotent)
 scale: install  ## Scale data for benchmarks: make scale N=100000
 	$(BIN)/python -m seed scale --content $(or $(N),100000)
 
-bench: install  ## Time a page of 50 content items, then the strategy report on N content items (N=100000)
+bench: install  ## Time a page of 50 content items, the strategy report on N content items (N=100000), and the request limits served
 	$(BIN)/python -m tests.bench.content_page
 	$(BIN)/python -m tests.bench.strategy_report $(or $(N),100000)
+	$(BIN)/python -m tests.bench.limits $(or $(N),100000)
 
 clean:
 	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache tests/http/node_modules
