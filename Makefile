@@ -39,8 +39,8 @@ lint:
 typecheck:
 	$(BIN)/mypy .
 
-pytest:
-	$(BIN)/pytest
+pytest:  ## Every test, in two processes (each with its own databases; a live server's tests stay together)
+	$(BIN)/pytest -n 2 --dist loadfile
 
 schema: install  ## Export the schema to schema.graphql and the permission matrix into the README
 	$(BIN)/redthread export-schema
