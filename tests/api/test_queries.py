@@ -118,9 +118,9 @@ async def test_node_fields_resolve_through_fragments(gql: GraphQLClient, demo: D
         "garbage",
         "!!!not base64!!!",
         ids.encode("Strategy", uuid.UUID(int=0))[:-3],
-        ids.encode("NoSuchType", uuid.uuid4()),
-        ids.encode("ContentItem", uuid.uuid4()),
-        ids.encode("Organization", uuid.uuid4()),
+        ids.encode("NoSuchType", uuid.UUID(int=1)),
+        ids.encode("ContentItem", uuid.UUID(int=2)),
+        ids.encode("Organization", uuid.UUID(int=3)),
         "x" * 500,
     ],
 )
