@@ -2,8 +2,8 @@
 
 One request goes through these steps, and any of them may refuse it:
 
-1. the media type to answer in (``application/graphql-response+json`` or ``application/json``),
-   and credentials, where anonymous callers are not let in (checked, not yet verified);
+1. credentials, where anonymous callers are not let in (present, not yet verified), and the
+   media type to answer in (``application/graphql-response+json`` or ``application/json``);
 2. the parameters: GET query string, JSON body or multipart upload, read up to the body limit;
 3. the document's text: sent, registered (trusted documents) or persisted (APQ);
 4. the checked document: parsed with the token limit, held to the size limits, validated;
@@ -99,9 +99,13 @@ class GraphQLEndpoint:
     async def respond(self, request: Request, request_id: str) -> Response:
         media_type = "application/json"
         try:
-            media_type = response_media_type(request.headers.get("accept"))
             if self._wants_ide(request):
                 return HTMLResponse(get_graphql_ide_html("graphiql"))
+            try:
+                self.authenticator.refuse_anonymous(request)
+            except Unauthenticated as error:
+                raise Refusal(401, UNAUTHENTICATED, str(error), headers=CHALLENGE) from None
+            media_type = response_media_type(request.headers.get("accept"))
             return await self._run(request, request_id, media_type)
         except Refusal as refusal:
             return error_response(
@@ -117,10 +121,6 @@ class GraphQLEndpoint:
         )
 
     async def _run(self, request: Request, request_id: str, media_type: str) -> Response:
-        try:
-            self.authenticator.refuse_anonymous(request)
-        except Unauthenticated as error:
-            raise Refusal(401, UNAUTHENTICATED, str(error), headers=CHALLENGE) from None
         params = await self._params(request)
         text = await self.documents.text_of(params)
         if isinstance(text, GraphQLError):
