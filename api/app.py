@@ -18,11 +18,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette_compress import CompressMiddleware
+from starlette_compress import CompressMiddleware, add_compress_type
 
 from api.auth import Authentication, Authenticator, TokenVerifier, caller_of
 from api.documents import document_endpoint
-from api.errors import error_response
+from api.errors import GRAPHQL_RESPONSE_JSON, error_response
 from api.graphql.documents import Documents
 from api.graphql.endpoint import GraphQLEndpoint, HttpLimits
 from api.graphql.limits import Limits
@@ -51,6 +51,7 @@ CORS_REQUEST_HEADERS = [
 ]
 #: What its scripts may read of a response beyond the simple headers.
 CORS_EXPOSED_HEADERS = ["x-request-id", "retry-after", "www-authenticate", "content-disposition"]
+add_compress_type(GRAPHQL_RESPONSE_JSON)
 #: Responses smaller than this go out uncompressed: the headers would cost more than they save.
 COMPRESS_MIN_BYTES = 1024
 

@@ -23,7 +23,7 @@ from domain.access import api_keys
 from domain.access.authenticate import api_key_scope, demo_scope, member_scope
 from domain.access.models import SUBJECT_MAX
 from domain.persistence.database import Database
-from domain.scope import Actor, ActorKind, Scope
+from domain.scope import Scope
 
 #: The error code of a 401 response.
 UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -34,8 +34,6 @@ UNGUARDED_PATHS = frozenset({"/health", "/graphql"})
 SIGN_IN = "Sign in: send `Authorization: Bearer <token>` with a sign-in token or an API key."
 #: The challenge of a 401 response.
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="redthread"'}
-#: The anonymous caller of a page that shows no data (the GraphiQL IDE): sees nothing.
-NOBODY = Scope.granted({}, {}, Actor(ActorKind.DEMO_VISITOR, None, "anonymous"))
 
 
 class Unauthenticated(Exception):
@@ -106,15 +104,12 @@ class Authenticator:
         if self.demo_mode:
             async with self.db.read(Scope.everything()) as read:
                 return await demo_scope(read)
-        if _is_ide_page(connection):
-            return NOBODY
         raise Unauthenticated(SIGN_IN)
 
     def refuse_anonymous(self, connection: HTTPConnection) -> None:
         """Refuse, without reading the database, a request that carries no credentials where
         anonymous callers are not let in (Unauthenticated)."""
-        anonymous = connection.headers.get("authorization") is None
-        if anonymous and not self.demo_mode and not _is_ide_page(connection):
+        if connection.headers.get("authorization") is None and not self.demo_mode:
             raise Unauthenticated(SIGN_IN)
 
 
@@ -125,17 +120,6 @@ def _bearer(header: str | None) -> str | None:
     if kind.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Send credentials as `Authorization: Bearer <token>`.")
     return token.strip()
-
-
-def _is_ide_page(connection: HTTPConnection) -> bool:
-    """A browser asking for the GraphiQL page itself, which holds no data (a query sent along
-    with the page's GET is no page: it needs credentials like any other)."""
-    return (
-        connection.scope.get("method") == "GET"
-        and connection.url.path == "/graphql"
-        and "query" not in connection.query_params
-        and "text/html" in connection.headers.get("accept", "")
-    )
 
 
 class Authentication:

@@ -10,7 +10,10 @@ The rules (the README has them as a table), in the spirit of Shopify's and GitHu
 * the computed fields cost what they cost to run (:data:`FIELD_COSTS`): the strategy's
   health, dashboard and written document count every content item of the strategy;
 * a mutation costs :data:`MUTATION_COST` plus what its payload selects;
-* introspection costs a flat :data:`INTROSPECTION_COST`.
+* a plain list inside two other plain lists counts as its largest (:data:`LIST_MAX`), so chains
+  of lists (a strategy's KPIs' audiences' KPIs …) cannot fan out unseen;
+* introspection costs :data:`INTROSPECTION_COST` (an IDE asks once; a document that asks it
+  many times is refused).
 
 The cost is static: it depends on the document and the variables, never on the data.
 """
@@ -38,6 +41,7 @@ from graphql import (
     get_named_type,
     is_leaf_type,
     is_list_type,
+    value_from_ast_untyped,
 )
 from graphql.type.definition import get_nullable_type
 
@@ -73,7 +77,9 @@ LIST_SIZES: Mapping[tuple[str, str], int] = {
     ("MapContentItemsPayload", "contentItems"): PAGE_MAX,
 }
 MUTATION_COST = 10
-INTROSPECTION_COST = 10
+#: The most items a plain list holds (a strategy's KPIs and audiences).
+LIST_MAX = 50
+INTROSPECTION_COST = 1_000
 #: The lists of a connection type that hold its page.
 PAGE_LISTS = frozenset({"nodes", "edges"})
 
@@ -88,10 +94,15 @@ def operation_cost(
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-    counter = _Counter(schema, fragments, variables or {})
+    given = dict(variables or {})
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if given.get(name) is None and definition.default_value is not None:
+            given[name] = value_from_ast_untyped(definition.default_value)
+    counter = _Counter(schema, fragments, given)
     cost = counter.selection_set(root, operation.selection_set, page=1)
     if operation.operation is OperationType.MUTATION:
-        cost += MUTATION_COST * sum(1 for s in operation.selection_set.selections if isinstance(s, FieldNode))
+        cost += MUTATION_COST * counter.root_fields(operation.selection_set)
     return cost
 
 
@@ -101,6 +112,22 @@ class _Counter:
     fragments: Mapping[str, FragmentDefinitionNode]
     variables: Mapping[str, Any]
     known: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: How many plain lists enclose the field being counted.
+    lists: int = 0
+
+    def root_fields(self, selection_set: SelectionSetNode, seen: frozenset[str] = frozenset()) -> int:
+        """The fields of a selection set, those its fragments bring in included."""
+        count = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                count += 1
+            elif isinstance(selection, InlineFragmentNode):
+                count += self.root_fields(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    count += self.root_fields(fragment.selection_set, seen | {selection.name.value})
+        return count
 
     def selection_set(
         self, parent: GraphQLNamedType, selection_set: SelectionSetNode | None, page: int
@@ -142,11 +169,16 @@ class _Counter:
             return own
         if named.name.endswith("Connection"):
             return own + 1 + self.selection_set(named, node.selection_set, self._page(node))
-        times = 1
-        if is_list_type(get_nullable_type(returns)):
-            in_page = name in PAGE_LISTS and parent.name.endswith("Connection")
-            times = page if in_page else self._list(parent, node)
-        return own + times * (1 + self.selection_set(named, node.selection_set, 1))
+        if not is_list_type(get_nullable_type(returns)):
+            return own + 1 + self.selection_set(named, node.selection_set, 1)
+        if name in PAGE_LISTS and parent.name.endswith("Connection"):
+            return own + page * (1 + self.selection_set(named, node.selection_set, 1))
+        times = LIST_MAX if self.lists >= 2 else self._list(parent, node)
+        self.lists += 1
+        try:
+            return own + times * (1 + self.selection_set(named, node.selection_set, 1))
+        finally:
+            self.lists -= 1
 
     def _list(self, parent: GraphQLNamedType, node: FieldNode) -> int:
         if parent.name == "Query" and node.name.value == "nodes":
@@ -157,6 +189,8 @@ class _Counter:
     def _page(self, node: FieldNode) -> int:
         for name in ("first", "last"):
             size = self._argument(node, name)
+            if isinstance(size, float) and size.is_integer():
+                size = int(size)
             if isinstance(size, int) and not isinstance(size, bool):
                 return max(0, min(size, PAGE_MAX))
         return PAGE_DEFAULT

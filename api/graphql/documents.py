@@ -183,9 +183,13 @@ class Documents:
                     "This deployment runs registered documents only: send a `documentId`.",
                 )
             return known
-        if not self.prepare(query).errors:
-            self._persisted[digest] = query
         return query
+
+    def remember(self, params: Params, text: str) -> None:
+        """Keep the text of an automatic persisted query, once a signed-in caller ran it."""
+        persisted = params.extensions.get("persistedQuery")
+        if params.query is not None and isinstance(persisted, dict) and not self.trusted_only:
+            self._persisted[sha256_hex(text)] = text
 
 
 def _error(code: str, message: str) -> GraphQLError:

@@ -139,6 +139,7 @@ class GraphQLEndpoint:
         decision = await self.throttle.spend(_budget_key(caller, request), cost)
         if not decision.allowed:
             return _throttled(cost, decision, media_type)
+        self.documents.remember(params, text)
         context = Context(db=self.db, scope=caller, request_id=request_id, demo=self.demo)
         context.document = prepared.document
         try:
@@ -156,8 +157,8 @@ class GraphQLEndpoint:
             return error_response(
                 503,
                 "REQUEST_TIMEOUT",
-                f"The request took longer than {self.limits.request_seconds:g} s and was stopped; nothing"
-                " it would have changed was kept.",
+                f"The request took longer than {self.limits.request_seconds:g} s and was stopped; the"
+                " change it was making was rolled back.",
                 media_type=media_type,
                 requestId=request_id,
             )
@@ -180,7 +181,7 @@ class GraphQLEndpoint:
 
     async def _params(self, request: Request) -> Params:
         if request.method == "GET":
-            return from_query_string(request)
+            return from_query_string(request, self.limits.body_bytes)
         if request.method == "POST":
             return await from_body(request, self.limits.body_bytes, self.limits.multipart_bytes)
         raise Refusal(

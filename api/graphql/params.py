@@ -79,8 +79,11 @@ def response_media_type(accept: str | None) -> str:
     )
 
 
-def from_query_string(request: Request) -> Params:
-    """A GET's parameters: ``query``, ``operationName``, and JSON-encoded ``variables`` and ``extensions``."""
+def from_query_string(request: Request, limit: int) -> Params:
+    """A GET's parameters: ``query``, ``operationName``, and JSON-encoded ``variables`` and
+    ``extensions``; the query string is held to the body's limit."""
+    if len(request.scope.get("query_string", b"")) > limit:
+        raise _too_large(limit)
     given = request.query_params
     return _params(
         {
@@ -119,6 +122,8 @@ async def from_body(request: Request, limit: int, multipart_limit: int) -> Param
         raise Refusal(400, "BAD_REQUEST", "The body is not valid UTF-8.") from None
     except ValueError as error:
         raise Refusal(400, "BAD_REQUEST", f"The body is not valid JSON: {error}.") from None
+    except RecursionError:
+        raise Refusal(400, "BAD_REQUEST", "The body nests JSON too deeply.") from None
     if not isinstance(parsed, dict):
         raise Refusal(400, "BAD_REQUEST", "The body must be a JSON object with a `query`.")
     return _params(parsed)
@@ -152,8 +157,10 @@ def _json_parameter(text: str | None, name: str) -> Any:
         return None
     try:
         return json.loads(text)
-    except ValueError:
-        raise Refusal(400, "BAD_REQUEST", f"`{name}` must be JSON-encoded.") from None
+    except (ValueError, RecursionError):
+        raise Refusal(
+            400, "BAD_REQUEST", f"`{name}` must be JSON-encoded (and not nested too deeply)."
+        ) from None
 
 
 def _params(given: Mapping[str, Any]) -> Params:

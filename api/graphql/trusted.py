@@ -7,12 +7,15 @@ service runs is found on its next request.
 
 from __future__ import annotations
 
+import re
+
 from cachetools import LRUCache
 
 from domain.documents.store import find, find_by_sha256
 from domain.persistence.database import Database
 from domain.scope import Scope
 
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 #: The bytes of registered text each process keeps at most.
 CACHE_BYTES = 4 * 1024 * 1024
 
@@ -26,7 +29,7 @@ class TrustedDocuments:
     async def __call__(self, document_id: str | None, sha256: str | None) -> str | None:
         """The text registered under ``document_id``, or with the hex SHA-256 ``sha256``."""
         cache, key = (self._by_id, document_id) if document_id is not None else (self._by_sha256, sha256)
-        if key is None:
+        if key is None or (cache is self._by_sha256 and not _SHA256_HEX.fullmatch(key.lower())):
             return None
         if (text := cache.get(key)) is not None:
             return text
