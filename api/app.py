@@ -172,13 +172,14 @@ def create_app(
 
     settings = settings or Settings()
     authenticator = authenticator or Authenticator(db)
+    limits = document_limits(settings)
     graphql = GraphQLEndpoint(
         db=db,
         authenticator=authenticator,
         schema=schema,
         documents=Documents(
             schema._schema,
-            document_limits(settings),
+            limits,
             TrustedDocuments(db),
             trusted_only=settings.trusted_documents_only,
         ),
@@ -189,7 +190,6 @@ def create_app(
             body_bytes=settings.max_body_bytes,
             multipart_bytes=settings.max_body_bytes + FILE_MAX_BYTES,
             request_seconds=settings.request_timeout_seconds,
-            document=document_limits(settings),
         ),
         graphiql=graphiql,
         demo=demo,

@@ -11,6 +11,7 @@ from graphql import ASTValidationRule, GraphQLError, parse, specified_rules, val
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from domain.documents.manifests import located
 from schema.build import schema
 
 #: The rules a request's document is validated with (as ``strawberry.schema.schema.validate_document``).
@@ -27,15 +28,7 @@ def validate_document(body: str) -> list[str]:
         document = parse(body)
         errors = validate(schema._schema, document, RULES)
     except GraphQLError as error:
-        return [_located(error)]
+        return [located(error)]
     except RecursionError:
         return ["The document nests too deeply."]
-    return [_located(error) for error in errors]
-
-
-def _located(error: GraphQLError) -> str:
-    """The message, with the line and column of the document it concerns."""
-    if not error.locations:
-        return error.message
-    where = ", ".join(f"line {location.line}, column {location.column}" for location in error.locations)
-    return f"{error.message} ({where})"
+    return [located(error) for error in errors]

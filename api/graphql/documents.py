@@ -15,7 +15,6 @@ hold more than :data:`DOCUMENT_CACHE_BYTES` of them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -30,8 +29,9 @@ from graphql import (
     validate,
 )
 
-from api.graphql.limits import Limits, check_document, limit_error
+from api.graphql.limits import Limits, check_document, coded_error
 from api.graphql.params import Params, Refusal
+from domain.documents.manifests import sha256_hex
 from schema.documents import RULES
 
 #: The bytes of syntax trees the prepared-document cache holds at most: about a hundred
@@ -80,10 +80,6 @@ class Prepared:
 TrustedLookup = Callable[[str | None, str | None], Awaitable[str | None]]
 
 
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 class Documents:
     """Where document texts come from, and the prepared documents of this process."""
 
@@ -108,7 +104,7 @@ class Documents:
             raise Refusal(400, "BAD_REQUEST", "Send the document in `query` (or name one in `documentId`).")
         self._check_size(params.query)
         if self.trusted_only and await self.trusted(None, sha256_hex(params.query)) is None:
-            return _error(
+            return coded_error(
                 "DOCUMENT_NOT_TRUSTED",
                 "This deployment runs registered documents only: send a `documentId`.",
             )
@@ -153,7 +149,9 @@ class Documents:
     async def _registered(self, document_id: str) -> str | GraphQLError:
         text = await self.trusted(document_id, None)
         if text is None:
-            return _error("PERSISTED_QUERY_NOT_FOUND", f"No document is registered as '{document_id[:200]}'.")
+            return coded_error(
+                "PERSISTED_QUERY_NOT_FOUND", f"No document is registered as '{document_id[:200]}'."
+            )
         return text
 
     async def _persisted_query(self, query: str | None, persisted: object) -> str | GraphQLError:
@@ -170,7 +168,7 @@ class Documents:
             known = self._persisted.get(digest) or await self.trusted(None, digest)
             if known is None:
                 # Apollo's persisted-query link looks for this message and code, then sends the text.
-                return _error("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+                return coded_error("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
             return known
         self._check_size(query)
         if sha256_hex(query) != digest:
@@ -178,7 +176,7 @@ class Documents:
         if self.trusted_only:
             known = await self.trusted(None, digest)
             if known is None:
-                return _error(
+                return coded_error(
                     "DOCUMENT_NOT_TRUSTED",
                     "This deployment runs registered documents only: send a `documentId`.",
                 )
@@ -190,10 +188,6 @@ class Documents:
         persisted = params.extensions.get("persistedQuery")
         if params.query is not None and isinstance(persisted, dict) and not self.trusted_only:
             self._persisted[sha256_hex(text)] = text
-
-
-def _error(code: str, message: str) -> GraphQLError:
-    return limit_error(code, message)
 
 
 def _tree_size(prepared: Prepared) -> int:

@@ -38,7 +38,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 from api.auth import CHALLENGE, UNAUTHENTICATED, Authenticator, Unauthenticated
 from api.errors import GRAPHQL_RESPONSE_JSON, error_body, error_response
 from api.graphql.documents import Documents
-from api.graphql.limits import Limits, limit_error
+from api.graphql.limits import coded_error
 from api.graphql.params import Params, Refusal, from_body, from_query_string, response_media_type
 from api.throttle import Decision, Throttle
 from domain.persistence.database import Database
@@ -57,12 +57,12 @@ RUNS_OVER_HTTP = (StrawberryOperationType.QUERY, StrawberryOperationType.MUTATIO
 
 @dataclass(frozen=True, slots=True)
 class HttpLimits:
-    """What one request may be: its body, its document, its cost and its time."""
+    """What one request may be beyond its document (see :class:`~api.graphql.limits.Limits`):
+    its body and its time."""
 
     body_bytes: int
     multipart_bytes: int
     request_seconds: float
-    document: Limits
 
 
 class GraphQLEndpoint:
@@ -133,8 +133,9 @@ class GraphQLEndpoint:
             return _graphql_errors([operation], media_type)
         self._check_method(request, operation)
         cost = operation_cost(self.schema._schema, operation, prepared.fragments, params.variables)
-        if cost > self.limits.document.max_cost:
-            return _graphql_errors([_too_complex(cost, self.limits.document.max_cost)], media_type)
+        cap = self.documents.limits.max_cost
+        if cost > cap:
+            return _graphql_errors([_too_complex(cost, cap)], media_type)
         caller = await self._caller(request)
         decision = await self.throttle.spend(_budget_key(caller, request), cost)
         if not decision.allowed:
@@ -207,7 +208,7 @@ def _graphql_errors(errors: list[GraphQLError], media_type: str) -> JSONResponse
 
 
 def _too_complex(cost: int, cap: int) -> GraphQLError:
-    return limit_error(
+    return coded_error(
         "QUERY_TOO_COMPLEX",
         f"The operation costs {cost:,} points; one request may cost at most {cap:,}. Ask for smaller pages"
         " (`first`), fewer fields, or split it into several requests.",

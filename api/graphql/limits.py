@@ -46,7 +46,8 @@ class Limits:
     max_cost: int = 5_000
 
 
-def limit_error(code: str, message: str, **extensions: object) -> GraphQLError:
+def coded_error(code: str, message: str, **extensions: object) -> GraphQLError:
+    """A GraphQL error whose ``extensions.code`` says why."""
     return GraphQLError(message, extensions={"code": code, **extensions})
 
 
@@ -54,23 +55,23 @@ def check_document(document: DocumentNode, limits: Limits) -> GraphQLError | Non
     """The first bound ``document`` passes, as an error with its code; None when within them all."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     if len(fragments) > limits.max_fragments:
-        return limit_error(
+        return coded_error(
             "TOO_MANY_FRAGMENTS",
             f"The document defines {len(fragments)} fragments; at most {limits.max_fragments} are allowed.",
         )
     shape = _Shape.of(document, fragments)
     if shape.aliases > limits.max_aliases:
-        return limit_error(
+        return coded_error(
             "TOO_MANY_ALIASES",
             f"The document uses {shape.aliases} aliases; at most {limits.max_aliases} are allowed.",
         )
     if shape.directives > limits.max_directives:
-        return limit_error(
+        return coded_error(
             "TOO_MANY_DIRECTIVES",
             f"The document uses {shape.directives} directives; at most {limits.max_directives} are allowed.",
         )
     if shape.repeats > limits.max_repeats:
-        return limit_error(
+        return coded_error(
             "TOO_MANY_REPEATS",
             f"A selection repeats `{shape.repeated}` {shape.repeats} times; at most {limits.max_repeats}"
             " are allowed.",
@@ -80,7 +81,7 @@ def check_document(document: DocumentNode, limits: Limits) -> GraphQLError | Non
         if isinstance(operation, OperationDefinitionNode):
             depth = depths.of(operation.selection_set)
             if depth > limits.max_depth:
-                return limit_error(
+                return coded_error(
                     "QUERY_TOO_DEEP",
                     f"The operation nests fields {depth} deep; at most {limits.max_depth} are allowed.",
                 )

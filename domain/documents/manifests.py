@@ -323,7 +323,7 @@ def _operation(entry: _Entry, body: str, problems: Problems) -> tuple[OperationT
     try:
         document = parse(body)
     except GraphQLError as error:
-        problems.add(ErrorCode.INVALID_DOCUMENT, f"{entry.label}: {_located(error)}", *field)
+        problems.add(ErrorCode.INVALID_DOCUMENT, f"{entry.label}: {located(error)}", *field)
         return None
     except RecursionError:
         problems.add(ErrorCode.INVALID_DOCUMENT, f"{entry.label}: the document nests too deeply.", *field)
@@ -387,7 +387,8 @@ def _at(entry: _Entry, part: str) -> Field:
     return (*entry.field, part) if entry.apollo else entry.field
 
 
-def _located(error: GraphQLError) -> str:
+def located(error: GraphQLError) -> str:
+    """The error's message with where in the document it is (its first location)."""
     if error.locations:
         location = error.locations[0]
         return f"{error.message} (line {location.line}, column {location.column})"
