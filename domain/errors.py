@@ -68,6 +68,9 @@ class ErrorCode(enum.Enum):
     """The content needs a tactic and a primary KPI first."""
     CONFLICT = "CONFLICT"
     """Someone else changed the record meanwhile; see `currentVersion`."""
+    TRY_AGAIN = "TRY_AGAIN"
+    """The change met other changes to the same records and was tried again a few times without
+    getting through (a deadlock or a serialization failure); nothing was changed. Send it again."""
     UNKNOWN_SCENARIO = "UNKNOWN_SCENARIO"
     """No demo scenario of this name."""
     DEMO_WORKSPACES_DISABLED = "DEMO_WORKSPACES_DISABLED"

@@ -2,13 +2,17 @@
 
 A mutation body runs inside :func:`run`: one unit of work that commits when the body
 returns and rolls back entirely when it raises, so a refused input never leaves a
-partial write behind.
+partial write behind. A transaction PostgreSQL ended to let another through (a deadlock
+or a serialization failure) is run again, a few times, before the caller is told to try again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import enum
+import logging
+import random
 import types
 import typing
 import uuid
@@ -16,17 +20,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Self, TypeVar
 
 import strawberry
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.access.roles import Action
 from domain.activity import recording as activity
 from domain.errors import DomainError, ErrorCode, Problem, Problems
+from domain.persistence.database import sqlstate
 from domain.scope import Scope
 from domain.upsert import Counts
 from schema import ids
 from schema.context import Info
 from schema.errors import UserError, user_error, user_errors
+
+log = logging.getLogger("redthread.graphql")
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -68,6 +76,15 @@ def acting_scope(caller: Scope, action: Action | Open) -> Scope:
     return caller.acting(action)
 
 
+#: PostgreSQL's codes for a transaction it ended so that another could go on: a deadlock and a
+#: serialization failure. Run again, the transaction usually goes through.
+RETRIED = frozenset({"40P01", "40001"})
+#: How often :func:`run` tries a transaction PostgreSQL ended that way.
+ATTEMPTS = 4
+#: The first pause before trying again, in seconds; each next one may be twice as long (with jitter).
+BACKOFF_SECONDS = 0.02
+
+
 async def run(
     info: Info,
     body: Callable[[AsyncSession, Scope], Awaitable[T]],
@@ -77,21 +94,48 @@ async def run(
 
     ``body`` gets the caller's scope acting as the mutation declared (see :func:`performs`).
     ``to_error`` turns each problem into a user error (by default with camelCase field names).
+    A deadlock or serialization failure runs ``body`` again in a new transaction, up to
+    :data:`ATTEMPTS` times with growing, jittered pauses, and is then TRY_AGAIN.
     """
     scope = acting_scope(info.context.scope, ACTIONS[info.python_name])
-    try:
-        async with info.context.db.transaction(scope) as session:
-            session.info[activity.OPERATION] = info.field_name
-            return await body(session, scope), []
-    except DomainError as error:
-        return None, [to_error(problem) for problem in error.problems]
-    except StaleDataError:
-        conflict = Problem(
-            ErrorCode.CONFLICT,
-            "The record was changed by someone else meanwhile. Reload and retry.",
-            ("version",),
-        )
-        return None, user_errors(DomainError([conflict]))
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            async with info.context.db.transaction(scope) as session:
+                session.info[activity.OPERATION] = info.field_name
+                return await body(session, scope), []
+        except DomainError as error:
+            return None, [to_error(problem) for problem in error.problems]
+        except StaleDataError:
+            conflict = Problem(
+                ErrorCode.CONFLICT,
+                "The record was changed by someone else meanwhile. Reload and retry.",
+                ("version",),
+            )
+            return None, user_errors(DomainError([conflict]))
+        except DBAPIError as error:
+            code = sqlstate(error)
+            if code not in RETRIED:
+                raise
+            log.info(
+                "%s (request %s): PostgreSQL ended the transaction (%s), attempt %d of %d",
+                info.field_name,
+                info.context.request_id,
+                code,
+                attempt,
+                ATTEMPTS,
+            )
+            if attempt < ATTEMPTS:
+                await asyncio.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
+    log.warning(
+        "%s (request %s) gave up after %d attempts", info.field_name, info.context.request_id, ATTEMPTS
+    )
+    busy = Problem(
+        ErrorCode.TRY_AGAIN,
+        "The records were being changed by other requests at the same time; nothing was changed. Send"
+        " the change again.",
+        (),
+    )
+    return None, [to_error(busy)]
 
 
 _NULLABLE: dict[type[Any], dict[str, bool]] = {}
