@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import os
 import sys
 import uuid
@@ -17,6 +16,7 @@ import click
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import logs
 from api.settings import Settings
 from domain.access.api_keys import KeyRequest, NewKey, create_api_key
 from domain.access.members import Grant, Target, grant_role
@@ -38,7 +38,7 @@ T = TypeVar("T")
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(level)
 
 
 @click.group()
@@ -86,6 +86,7 @@ def serve(
             port=port or settings.port,
             workers=workers or settings.workers,
             log_level=settings.log_level.lower(),
+            log_config=logs.log_config(settings.log_level),
             timeout_graceful_shutdown=10,
         )
 
