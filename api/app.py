@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -20,9 +20,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette_compress import CompressMiddleware, add_compress_type
 
-from api.auth import Authentication, Authenticator, TokenVerifier, caller_of
+from api import logs
+from api.auth import Authentication, Authenticator, TokenVerifier, caller_of, request_id_of
 from api.documents import document_endpoint
-from api.errors import GRAPHQL_RESPONSE_JSON, error_response
+from api.errors import GRAPHQL_RESPONSE_JSON, error_response, unavailable_response
 from api.graphql.documents import Documents
 from api.graphql.endpoint import GraphQLEndpoint, HttpLimits
 from api.graphql.limits import Limits
@@ -31,7 +32,8 @@ from api.graphql.trusted import TrustedDocuments
 from api.settings import Settings
 from api.throttle import throttle_from
 from domain.kpi.csv_import import FILE_MAX_BYTES
-from domain.persistence.database import Database
+from domain.persistence.database import Database, DatabaseUnavailable
+from domain.persistence.migrations import heads
 from domain.persistence.settings import asyncpg_url, service_url
 from domain.scope import Scope
 from domain.tenancy.demo import DemoWorkspaces, purge_expired
@@ -113,12 +115,15 @@ def factory() -> Starlette:
     settings = Settings()
     if not settings.database_url:
         raise RuntimeError("Set DATABASE_URL: the app factory does not start an embedded PostgreSQL.")
+    logs.configure(settings.log_level)
     db = Database(
         service_url(asyncpg_url(settings.database_url), settings),
         pool_size=settings.pool_size,
+        pool_timeout_seconds=settings.pool_timeout_seconds,
         echo=settings.echo_sql,
         statement_timeout_ms=settings.statement_timeout_ms,
         lock_timeout_ms=settings.lock_timeout_ms,
+        idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
     )
     jwt_settings = settings.jwt()
     tokens = TokenVerifier(jwt_settings) if jwt_settings else None
@@ -153,9 +158,10 @@ def create_app(
     """
 
     async def health(_: Request) -> Response:
-        async with db.read(Scope.everything()) as connection:
-            await connection.exec_driver_sql("SELECT 1")
         return JSONResponse({"status": "ok"})
+
+    async def ready(_: Request) -> Response:
+        return await readiness(db, migrations_heads)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -171,6 +177,7 @@ def create_app(
         await db.dispose()
 
     settings = settings or Settings()
+    migrations_heads = heads()
     authenticator = authenticator or Authenticator(db)
     limits = document_limits(settings)
     graphql = GraphQLEndpoint(
@@ -198,6 +205,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql),
             Route("/health", health, methods=["GET"]),
+            Route("/ready", ready, methods=["GET"]),
             Route("/strategies/{strategy_id}/document.md", document_endpoint(db, caller_of), methods=["GET"]),
         ],
         middleware=[
@@ -215,8 +223,45 @@ def create_app(
             Middleware(Authentication, authenticator=authenticator),
         ],
         lifespan=lifespan,
-        exception_handlers={404: _not_found, 405: _method_not_allowed, 500: _unexpected},
+        exception_handlers={
+            404: _not_found,
+            405: _method_not_allowed,
+            500: _unexpected,
+            DatabaseUnavailable: _unavailable,
+        },
     )
+
+
+async def readiness(db: Database, migrations_heads: frozenset[str]) -> Response:
+    """Whether the service can serve: the database answers and its migrations are at head.
+
+    HTTP 200 when it can; 503 with ``Retry-After`` and what is missing when it cannot.
+    """
+    migrations: dict[str, Any] = {"head": sorted(migrations_heads)}
+    try:
+        async with db.read(Scope.everything()) as connection:
+            current = (await connection.exec_driver_sql("SELECT version_num FROM alembic_version")).scalars()
+            migrations["current"] = sorted(current)
+    except DatabaseUnavailable as error:
+        unreachable = {"status": "unavailable", "database": "unreachable", "message": str(error)}
+        return JSONResponse(unreachable, status_code=503, headers={"Retry-After": str(error.retry_after)})
+    except DBAPIError:
+        migrations["current"] = []
+    if set(migrations["current"]) != migrations_heads:
+        body: dict[str, Any] = {
+            "status": "unavailable",
+            "database": "ok",
+            "migrations": migrations,
+            "message": "The database's migrations are not at head: run `redthread migrate`.",
+        }
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+    return JSONResponse({"status": "ready", "database": "ok", "migrations": migrations})
+
+
+async def _unavailable(request: Request, error: Exception) -> Response:
+    assert isinstance(error, DatabaseUnavailable)
+    log.warning("request to %s: %s", request.url.path, error)
+    return unavailable_response(error, request_id_of(request))
 
 
 async def _not_found(request: Request, _: Exception) -> Response:
@@ -228,7 +273,7 @@ async def _method_not_allowed(request: Request, _: Exception) -> Response:
 
 
 async def _unexpected(request: Request, error: Exception) -> Response:
-    request_id = (request.headers.get("x-request-id") or uuid.uuid4().hex)[:64]
+    request_id = request_id_of(request)
     log.error("unexpected error (request %s)", request_id, exc_info=error)
     return error_response(
         500,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from typing import Any
 
 import jwt
@@ -17,19 +18,19 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
-from api.errors import error_response
+from api.errors import error_response, unavailable_response
 from api.settings import JwtSettings
 from domain.access import api_keys
 from domain.access.authenticate import api_key_scope, demo_scope, member_scope
 from domain.access.models import SUBJECT_MAX
-from domain.persistence.database import Database
+from domain.persistence.database import Database, DatabaseUnavailable
 from domain.scope import Scope
 
 #: The error code of a 401 response.
 UNAUTHENTICATED = "UNAUTHENTICATED"
-#: Paths the middleware lets through: the health check needs no caller, and GraphQL signs its
+#: Paths the middleware lets through: the health checks need no caller, and GraphQL signs its
 #: callers in itself, once a request has passed the checks that need no database.
-UNGUARDED_PATHS = frozenset({"/health", "/graphql"})
+UNGUARDED_PATHS = frozenset({"/health", "/ready", "/graphql"})
 #: What a caller without credentials is told.
 SIGN_IN = "Sign in: send `Authorization: Bearer <token>` with a sign-in token or an API key."
 #: The challenge of a 401 response.
@@ -138,8 +139,17 @@ class Authentication:
         except Unauthenticated as error:
             await error_response(401, UNAUTHENTICATED, str(error), headers=CHALLENGE)(scope, receive, send)
             return
+        except DatabaseUnavailable as error:
+            request_id = request_id_of(HTTPConnection(scope))
+            await unavailable_response(error, request_id)(scope, receive, send)
+            return
         scope.setdefault("state", {})["caller"] = caller
         await self.app(scope, receive, send)
+
+
+def request_id_of(connection: HTTPConnection) -> str:
+    """The request's id: the one the client (or a proxy) sent in ``X-Request-Id``, or a new one."""
+    return (connection.headers.get("x-request-id") or uuid.uuid4().hex)[:64]
 
 
 def caller_of(connection: HTTPConnection) -> Scope:

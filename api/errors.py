@@ -12,6 +12,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from domain.persistence.database import DatabaseUnavailable
+
 #: The media type of GraphQL responses that clients ask for (GraphQL over HTTP).
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
@@ -41,4 +43,22 @@ def error_response(
             k: v for k, v in (headers or {}).items() if k.lower() not in ("content-type", "content-length")
         },
         media_type=media_type,
+    )
+
+
+#: The code of a request the database could not serve (HTTP 503, with ``Retry-After``).
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+def unavailable_response(
+    error: DatabaseUnavailable, request_id: str, *, media_type: str = "application/json"
+) -> JSONResponse:
+    """HTTP 503 for a request the database could not serve: try again after ``Retry-After``."""
+    return error_response(
+        503,
+        SERVICE_UNAVAILABLE,
+        str(error),
+        headers={"Retry-After": str(error.retry_after), "x-request-id": request_id},
+        media_type=media_type,
+        requestId=request_id,
     )

@@ -111,6 +111,12 @@ class Settings(DatabaseSettings):
     lock_timeout_ms: int = Field(
         default=2_000, ge=0, description="The longest a statement may wait for a lock (0: no limit)."
     )
+    idle_in_transaction_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="The longest a connection may sit idle inside a transaction before PostgreSQL ends"
+        " it (0: no limit).",
+    )
     request_timeout_seconds: float = Field(
         default=5, gt=0, description="The longest one GraphQL request may take, from its first byte."
     )

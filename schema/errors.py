@@ -3,6 +3,8 @@
 * Bad input to a mutation: a ``userErrors`` entry with a code (:class:`UserError`).
 * Bad arguments to a query field (a malformed cursor or id, ``first`` over 100):
   a GraphQL error whose ``extensions.code`` says why (:class:`QueryError`).
+* A statement PostgreSQL cancelled (``STATEMENT_TIMEOUT``, ``LOCK_TIMEOUT``) or a database
+  that cannot be reached (``SERVICE_UNAVAILABLE``): said as it is, with the request id.
 * Anything unexpected: masked to "Unexpected error." with the request id, logged in full.
 """
 
@@ -17,6 +19,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
 from domain.errors import DomainError, ErrorCode, Problem
+from domain.persistence.database import DatabaseUnavailable
 
 log = logging.getLogger("redthread.graphql")
 
@@ -57,7 +60,7 @@ class QueryError(GraphQLError):
         super().__init__(message, extensions={"code": code})
 
 
-EXPECTED = (QueryError,)
+EXPECTED = (QueryError, DatabaseUnavailable)
 #: PostgreSQL's codes for a statement it cancelled, and what the client is told.
 TIMEOUTS = {
     "57014": ("STATEMENT_TIMEOUT", "The database took too long to answer; nothing was changed."),
@@ -100,6 +103,7 @@ class MaskUnexpectedErrors(MaskErrors):
             ".".join(str(p) for p in error.path or ()),
             request_id,
             exc_info=error.original_error,
+            extra={"request_id": request_id, "operation": self.execution_context.operation_name},
         )
         masked = super().anonymise_error(error)
         masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
@@ -111,6 +115,8 @@ class MaskUnexpectedErrors(MaskErrors):
             if (timeout := _timeout(error)) is not None:
                 error.message = timeout[1]
                 error.extensions = {"code": timeout[0], "requestId": self._request_id()}
+            elif isinstance(error.original_error, DatabaseUnavailable):
+                error.extensions = {"code": "SERVICE_UNAVAILABLE", "requestId": self._request_id()}
             elif not (error.extensions or {}).get("code"):
                 # A document that does not parse or validate, or variables of the wrong type.
                 error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}

@@ -5,7 +5,7 @@ to a real uvicorn process, where the other tests call the app in-process. :func:
 starts that process over a migrated test database (as the owner of its tables: the app
 connects as the service role by itself), with the test identity provider of
 :mod:`tests.auth` trusted for sign-in tokens and the extra settings a test gives, waits
-until ``GET /health`` answers, and stops the process and every worker of it at the end.
+until ``GET /ready`` says it is ready, and stops the process and every worker of it at the end.
 
 The server reads nothing but the environment given here: the ``REDTHREAD_*`` settings of the
 shell running the tests are not passed on (those of the database roles aside), and it runs
@@ -36,7 +36,7 @@ import psutil
 from tests import auth
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-#: How long the server may take to answer ``GET /health`` after it was started: a few seconds
+#: How long the server may take to be ready (``GET /ready``) after it was started: a few seconds
 #: on an idle machine (importing the app and building the schema), several times that on a
 #: busy one.
 START_TIMEOUT = 30.0
@@ -208,23 +208,23 @@ def serve(
         )
         server = LiveServer(f"http://127.0.0.1:{port}", process, Path(log.name), workers)
         try:
-            _wait_until_healthy(server, timeout)
+            _wait_until_ready(server, timeout)
             yield server
         finally:
             stop(process)
 
 
-def _wait_until_healthy(server: LiveServer, timeout: float) -> None:
+def _wait_until_ready(server: LiveServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer yet"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(
                 f"The live server exited with {server.process.returncode} before it answered "
-                f"GET /health:\n{server.log()}"
+                f"GET /ready:\n{server.log()}"
             )
         try:
-            response = httpx.get(f"{server.url}/health", timeout=1)
+            response = httpx.get(f"{server.url}/ready", timeout=1)
         except httpx.TransportError as error:
             last = repr(error)
         else:
@@ -235,7 +235,7 @@ def _wait_until_healthy(server: LiveServer, timeout: float) -> None:
                 break
         time.sleep(0.1)
     raise RuntimeError(
-        f"The live server did not become healthy (GET /health, {timeout} s at most; last: {last}):\n"
+        f"The live server did not become ready (GET /ready, {timeout} s at most; last: {last}):\n"
         f"{server.log()}"
     )
 

@@ -12,6 +12,11 @@ One request goes through these steps, and any of them may refuse it:
 7. the caller's budget (points per second), shared through Redis when configured;
 8. execution on Strawberry's executor, within the request deadline.
 
+From step 3 on, a client that disconnects cancels the request: its database work stops, and a
+change it was making rolls back unless its COMMIT was already sent (then it commits). A
+database that cannot serve the request (unreachable, restarting, no free connection) is
+HTTP 503 ``SERVICE_UNAVAILABLE`` with ``Retry-After``, whichever step found it out.
+
 Refusals before execution are HTTP errors with a JSON body in the GraphQL error shape.
 GraphQL's own errors (a document that does not parse or validate, bad variables) follow the
 GraphQL-over-HTTP specification: HTTP 200 with ``application/json``, 400 with
@@ -23,9 +28,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
@@ -35,13 +40,13 @@ from starlette.types import Scope as AsgiScope
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
-from api.auth import CHALLENGE, UNAUTHENTICATED, Authenticator, Unauthenticated
-from api.errors import GRAPHQL_RESPONSE_JSON, error_body, error_response
+from api.auth import CHALLENGE, UNAUTHENTICATED, Authenticator, Unauthenticated, request_id_of
+from api.errors import GRAPHQL_RESPONSE_JSON, error_body, error_response, unavailable_response
 from api.graphql.documents import Documents
 from api.graphql.limits import coded_error
 from api.graphql.params import Params, Refusal, from_body, from_query_string, response_media_type
 from api.throttle import Decision, Throttle
-from domain.persistence.database import Database
+from domain.persistence.database import Database, DatabaseUnavailable
 from domain.scope import ActorKind, Scope
 from domain.tenancy.demo import DemoWorkspaces
 from schema.build import Schema
@@ -53,6 +58,12 @@ log = logging.getLogger("redthread.http")
 REQUEST_ID = "x-request-id"
 #: Operations a request may run (subscriptions are not served by requests).
 RUNS_OVER_HTTP = (StrawberryOperationType.QUERY, StrawberryOperationType.MUTATION)
+
+T = TypeVar("T")
+
+
+class ClientGone(Exception):
+    """The client disconnected before its response was ready; the request's work was cancelled."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +102,20 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        request_id = (request.headers.get(REQUEST_ID) or uuid.uuid4().hex)[:64]
-        response = await self.respond(request, request_id)
+        request_id = request_id_of(request)
+        try:
+            response = await self.respond(request, request_id, receive)
+        except ClientGone:
+            log.info(
+                "the client of request %s disconnected; the request was cancelled",
+                request_id,
+                extra={"request_id": request_id},
+            )
+            return
         response.headers[REQUEST_ID] = request_id
         await response(scope, receive, send)
 
-    async def respond(self, request: Request, request_id: str) -> Response:
+    async def respond(self, request: Request, request_id: str, receive: Receive) -> Response:
         media_type = "application/json"
         try:
             if self._wants_ide(request):
@@ -106,11 +125,15 @@ class GraphQLEndpoint:
             except Unauthenticated as error:
                 raise Refusal(401, UNAUTHENTICATED, str(error), headers=CHALLENGE) from None
             media_type = response_media_type(request.headers.get("accept"))
-            return await self._run(request, request_id, media_type)
+            params = await self._params(request)
+            return await _unless_client_leaves(receive, self._run(request, request_id, media_type, params))
         except Refusal as refusal:
             return error_response(
                 refusal.status, refusal.code, refusal.message, headers=refusal.headers, media_type=media_type
             )
+        except DatabaseUnavailable as error:
+            log.warning("request %s: %s", request_id, error, extra={"request_id": request_id})
+            return unavailable_response(error, request_id, media_type=media_type)
 
     def _wants_ide(self, request: Request) -> bool:
         return (
@@ -120,8 +143,7 @@ class GraphQLEndpoint:
             and "text/html" in request.headers.get("accept", "")
         )
 
-    async def _run(self, request: Request, request_id: str, media_type: str) -> Response:
-        params = await self._params(request)
+    async def _run(self, request: Request, request_id: str, media_type: str, params: Params) -> Response:
         text = await self.documents.text_of(params)
         if isinstance(text, GraphQLError):
             return _graphql_errors([text], media_type)
@@ -154,12 +176,17 @@ class GraphQLEndpoint:
                     operation_extensions=params.extensions,
                 )
         except TimeoutError:
-            log.warning("request %s ran past %s s and was stopped", request_id, self.limits.request_seconds)
+            log.warning(
+                "request %s ran past %s s and was stopped",
+                request_id,
+                self.limits.request_seconds,
+                extra={"request_id": request_id, "operation": params.operation_name},
+            )
             return error_response(
                 503,
                 "REQUEST_TIMEOUT",
-                f"The request took longer than {self.limits.request_seconds:g} s and was stopped; the"
-                " change it was making was rolled back.",
+                f"The request took longer than {self.limits.request_seconds:g} s and was stopped; a"
+                " change it had not yet committed was rolled back.",
                 media_type=media_type,
                 requestId=request_id,
             )
@@ -172,6 +199,12 @@ class GraphQLEndpoint:
             body["errors"] = errors
         body["extensions"] = {**(result.extensions or {}), "cost": _cost(cost, decision)}
         status = 200 if executed or media_type == "application/json" else 400
+        unavailable = _unavailable(result.errors or ())
+        if unavailable is not None:
+            # Part of the response could not be read or written: the whole of it is to be tried again.
+            log.warning("request %s: %s", request_id, unavailable, extra={"request_id": request_id})
+            headers = {"Retry-After": str(unavailable.retry_after)}
+            return JSONResponse(body, status_code=503, headers=headers, media_type=media_type)
         return JSONResponse(body, status_code=status, media_type=media_type)
 
     async def _caller(self, request: Request) -> Scope:
@@ -199,6 +232,45 @@ class GraphQLEndpoint:
             )
         if operation.operation is OperationType.SUBSCRIPTION:
             raise Refusal(400, "BAD_REQUEST", "Subscriptions are not served over HTTP requests.")
+
+
+async def _unless_client_leaves(receive: Receive, work: Awaitable[T]) -> T:
+    """``work``'s result, or :class:`ClientGone` (``work`` cancelled) once the client disconnects.
+
+    The request's body has been read: the next message the server sends is the disconnect.
+    """
+    current = asyncio.current_task()
+    assert current is not None
+    gone = False
+
+    async def watch() -> None:
+        nonlocal gone
+        try:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+        except Exception:  # a server that cannot say: the request runs to its end
+            return
+        gone = True
+        current.cancel()
+
+    watcher = asyncio.create_task(watch(), name="watch for the client leaving")
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if not gone:
+            raise
+        current.uncancel()
+        raise ClientGone from None
+    finally:
+        watcher.cancel()
+
+
+def _unavailable(errors: Sequence[GraphQLError]) -> DatabaseUnavailable | None:
+    """The database's unavailability, if that is what failed a field."""
+    for error in errors:
+        if isinstance(error.original_error, DatabaseUnavailable):
+            return error.original_error
+    return None
 
 
 def _graphql_errors(errors: list[GraphQLError], media_type: str) -> JSONResponse:

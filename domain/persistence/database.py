@@ -6,16 +6,26 @@ a plain connection per batch, with no ORM identity map to fill. Both first bind 
 caller's scope to the transaction, so row-level security sees the same workspaces
 the queries filter on. A workspace the unit of work creates joins the bound workspaces
 (see :func:`_admit_new_workspace`).
+
+When the database cannot be reached — no connection free in the pool within the pool
+timeout, the server down, restarting or refusing connections, a connection lost midway —
+both raise :class:`DatabaseUnavailable`, which callers answer as "try again shortly". A
+connection that failed that way is never handed out again (:func:`_lost_connection`), and
+one found dead before the first statement of a block ran is replaced once by a fresh one.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, event, text
+import asyncpg
+from sqlalchemy import Connection, event, exc, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -72,6 +82,52 @@ def _admit_new_workspace(_mapper: Mapper[Workspace], connection: Connection, wor
     connection.execute(ADMIT_WORKSPACE, {"workspace_id": workspace.id})
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot serve the request right now; trying again in ``retry_after`` s may work."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+#: SQLSTATE classes of a connection that is gone: connection exceptions (08) and a server
+#: shutting down, crashed or starting up (57P01–57P03).
+_GONE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+#: How often the statement that opens a block is tried when it finds its connection dead.
+_OPENING_ATTEMPTS = 2
+
+C = TypeVar("C", AsyncConnection, AsyncSession)
+
+
+def _driver_error(error: BaseException) -> BaseException:
+    return error.orig if isinstance(error, exc.DBAPIError) and error.orig is not None else error
+
+
+def sqlstate(error: BaseException) -> str:
+    driver = _driver_error(error)
+    cause = driver.__cause__ if driver.__cause__ is not None else driver
+    return str(getattr(driver, "sqlstate", None) or getattr(cause, "sqlstate", None) or "")
+
+
+def connection_lost(error: BaseException) -> bool:
+    """Whether ``error`` says the connection (or the server behind it) is gone."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    driver = _driver_error(error)
+    cause = driver.__cause__ if driver.__cause__ is not None else driver
+    if isinstance(cause, OSError | asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
+        return True
+    return sqlstate(error).startswith(_GONE_SQLSTATES)
+
+
+def _lost_connection(context: ExceptionContext) -> None:
+    """Mark a connection whose error says it is gone (or left in a state no statement can follow,
+    e.g. asyncpg's "another operation is in progress") as disconnected: the pool drops it, and
+    every connection opened before it, instead of handing it out again."""
+    if connection_lost(context.original_exception):
+        context.is_disconnect = True
+
+
 class Database:
     def __init__(
         self,
@@ -81,10 +137,17 @@ class Database:
         echo: bool = False,
         statement_timeout_ms: int = 0,
         lock_timeout_ms: int = 0,
+        idle_in_transaction_timeout_ms: int = 0,
+        pool_timeout_seconds: float = 30,
         **engine_options: Any,
     ) -> None:
-        """The engine over ``url``; a statement running past ``statement_timeout_ms`` or waiting
-        for a lock past ``lock_timeout_ms`` is cancelled by PostgreSQL (0: no limit)."""
+        """The engine over ``url``.
+
+        PostgreSQL cancels a statement running past ``statement_timeout_ms`` or waiting for a
+        lock past ``lock_timeout_ms``, and ends a session idle in a transaction past
+        ``idle_in_transaction_timeout_ms`` (0: no limit). Waiting for a pooled connection past
+        ``pool_timeout_seconds`` raises :class:`DatabaseUnavailable`.
+        """
         self.url = asyncpg_url(url)
         server_settings = {
             # JIT compiling pays off for long analytical runs, not for an API's statements: a
@@ -92,32 +155,112 @@ class Database:
             "jit": "off",
             "statement_timeout": str(statement_timeout_ms),
             "lock_timeout": str(lock_timeout_ms),
+            "idle_in_transaction_session_timeout": str(idle_in_transaction_timeout_ms),
         }
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=pool_size,
             max_overflow=pool_size,
+            pool_timeout=pool_timeout_seconds,
             pool_pre_ping=False,
             echo=echo,
             connect_args={"server_settings": server_settings},
             **engine_options,
         )
+        event.listen(self.engine.sync_engine, "handle_error", _lost_connection)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @asynccontextmanager
     async def transaction(self, scope: Scope) -> AsyncIterator[AsyncSession]:
-        """A unit of work within ``scope``: commit at the end of the block, roll back on any error."""
-        async with self.sessions.begin() as session:
+        """A unit of work within ``scope``: commit at the end of the block, roll back on any error.
+
+        Once the commit is under way it is seen through even if the request is cancelled
+        meanwhile (a client gone, a deadline passed): the change is then either committed or,
+        if the cancellation came earlier, rolled back — never left undecided.
+        """
+
+        async def begin(session: AsyncSession) -> None:
             session.info[activity.SCOPE] = scope  # the activity log records who acts
+            await session.begin()
             await session.execute(BIND_SCOPE, scope_settings(scope))
-            yield session
+
+        session = await self._opened(self.sessions, begin)
+        try:
+            async with session:
+                try:
+                    yield session
+                except BaseException:
+                    # A connection that is gone cannot roll back: the server already has.
+                    with contextlib.suppress(exc.DBAPIError, OSError):
+                        await session.rollback()
+                    raise
+                commit = asyncio.ensure_future(session.commit())
+                try:
+                    await asyncio.shield(commit)
+                except asyncio.CancelledError:
+                    await commit
+                    raise
+        except exc.DBAPIError as error:
+            if connection_lost(error):
+                raise _unavailable(error) from error
+            raise
 
     @asynccontextmanager
     async def read(self, scope: Scope) -> AsyncIterator[AsyncConnection]:
         """A connection for one batch of reads within ``scope``."""
-        async with self.engine.connect() as connection:
+
+        async def begin(connection: AsyncConnection) -> None:
+            await connection.start()
             await connection.execute(BIND_SCOPE, scope_settings(scope))
+
+        connection = await self._opened(self.engine.connect, begin)
+        try:
             yield connection
+        except exc.DBAPIError as error:
+            if connection_lost(error):
+                raise _unavailable(error) from error
+            raise
+        finally:
+            await _close(connection)
+
+    async def _opened(self, make: Callable[[], C], begin: Callable[[C], Awaitable[None]]) -> C:
+        """A connection or session from ``make`` on which ``begin`` ran. A connection found dead
+        by ``begin`` (nothing has run on it yet) is replaced once; a database that cannot be
+        reached or a pool without a free connection is :class:`DatabaseUnavailable`."""
+        for attempt in range(1, _OPENING_ATTEMPTS + 1):
+            opened = make()
+            try:
+                await begin(opened)
+                return opened
+            except exc.TimeoutError as error:
+                await _close(opened)
+                raise DatabaseUnavailable(
+                    "Every database connection is busy; try again in a moment.", retry_after=1
+                ) from error
+            except (exc.DBAPIError, OSError) as error:
+                await _close(opened)
+                if attempt < _OPENING_ATTEMPTS and connection_lost(error):
+                    continue
+                raise _unavailable(error) from error
+            except BaseException:
+                await _close(opened)
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _unavailable(error: BaseException) -> DatabaseUnavailable:
+    return DatabaseUnavailable(
+        f"The database cannot be reached right now ({type(_driver_error(error)).__name__}); try again"
+        " in a moment.",
+        retry_after=1,
+    )
+
+
+async def _close(opened: AsyncConnection | AsyncSession) -> None:
+    """Give a connection back to the pool, rolled back, whatever state it was left in: one that is
+    gone is dropped, and its first error is the one reported."""
+    with contextlib.suppress(Exception):
+        await opened.close()

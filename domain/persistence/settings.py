@@ -33,6 +33,12 @@ class DatabaseSettings(BaseSettings):
         default=None, description="The service role's password (none where the server trusts local logins)."
     )
     pool_size: int = Field(default=10, ge=1, le=200, description="Connections kept open per process.")
+    pool_timeout_seconds: float = Field(
+        default=2,
+        gt=0,
+        le=60,
+        description="The longest a request waits for a free connection before it is answered 503.",
+    )
     echo_sql: bool = Field(default=False, description="Log every SQL statement.")
 
 

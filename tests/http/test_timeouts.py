@@ -22,6 +22,7 @@ import httpx
 from api.settings import Settings
 from domain.persistence.database import Database
 from domain.persistence.settings import DatabaseSettings, service_url
+from domain.scope import Scope
 from tests import auth
 from tests.api.builders import db_id
 from tests.api.helpers import ERRORS, content_item, strategy_graph
@@ -69,12 +70,18 @@ async def held(owner_url: str, statement: str, *args: Any) -> AsyncIterator[asyn
 
 @asynccontextmanager
 async def service(
-    owner_url: str, *, statement_timeout_ms: int = 0, lock_timeout_ms: int = 0
+    owner_url: str,
+    *,
+    statement_timeout_ms: int = 0,
+    lock_timeout_ms: int = 0,
+    pool_size: int = 2,
+    pool_timeout_seconds: float = 30,
 ) -> AsyncIterator[Database]:
-    """The service's database (as the service role) with PostgreSQL's timeouts set as given."""
+    """The service's database (as the service role) with PostgreSQL's timeouts and the pool as given."""
     database = Database(
         service_url(owner_url, DatabaseSettings()),
-        pool_size=2,
+        pool_size=pool_size,
+        pool_timeout_seconds=pool_timeout_seconds,
         statement_timeout_ms=statement_timeout_ms,
         lock_timeout_ms=lock_timeout_ms,
     )
@@ -230,3 +237,33 @@ async def test_a_mutation_past_the_statement_timeout_changes_nothing(
         assert error["path"] == ["updateStrategy"]
         assert 0.25 <= elapsed < 0.25 + SLACK, f"answered after {elapsed:.2f} s"
     assert await gql.data(STRATEGY, id=strategy) == before
+
+
+async def test_a_pool_with_no_free_connection_is_503_within_the_pool_timeout(
+    db: Database, fresh_url: str, gql: GraphQLClient
+) -> None:
+    """Both connections of a pool of one (plus one overflow) are in use: a request waits the pool
+    timeout, then is told to come back; once one is free again, it is served."""
+    graph = await strategy_graph(gql)
+    strategy = graph["strategy"]
+    everything = Scope.everything()
+    async with (
+        service(fresh_url, pool_size=1, pool_timeout_seconds=0.3) as small,
+        signed_in(small, auth.token(auth.OPERATOR), authenticator=auth.authenticator(db)) as client,
+    ):
+        async with small.read(everything), small.read(everything):
+            started = time.perf_counter()
+            response = await client.http.post(
+                "/graphql", json={"query": STRATEGY, "variables": {"id": strategy}}
+            )
+            elapsed = time.perf_counter() - started
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "1"
+        (error,) = response.json()["errors"]
+        assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        assert error["extensions"]["requestId"] == response.headers["x-request-id"]
+        assert "busy" in error["message"]
+        assert 0.3 <= elapsed < 0.3 + SLACK, f"answered after {elapsed:.2f} s"
+        after = await client.http.post("/graphql", json={"query": STRATEGY, "variables": {"id": strategy}})
+        assert after.status_code == 200
+        assert after.json()["data"]["strategy"]["version"] == 1
