@@ -278,3 +278,36 @@ async def test_killing_the_service_backends_mid_request_is_a_typed_error_and_the
         assert renamed.json()["data"]["updateStrategy"] == {"strategy": {"name": "Renamed"}, "userErrors": []}
     log = live_server.log()
     assert "Traceback" not in log, log[-3000:]
+
+
+async def test_a_client_that_disconnects_cancels_its_request_and_its_change_rolls_back(
+    live_server: LiveServer, live_database: str
+) -> None:
+    """A rename waits on a locked row; its client gives up after 0.3 s. Well before the lock
+    timeout (2 s) would end it, the rename no longer waits nor holds a transaction open, and
+    once the row is free it has changed nothing."""
+    member = live_server.sign_in("leaving")
+    holder, transaction = await held_strategy(live_database, member.strategy_id)
+    try:
+        async with httpx.AsyncClient(base_url=live_server.url, headers=member.headers) as http:
+            with pytest.raises(httpx.ReadTimeout):
+                await http.post(
+                    "/graphql",
+                    json={"query": RENAME, "variables": {"s": member.strategy_id, "n": "Left"}},
+                    timeout=0.3,
+                )
+        await asyncio.sleep(0.5)
+        service = await holder.fetch(
+            "SELECT state, wait_event_type FROM pg_stat_activity WHERE datname = current_database()"
+            " AND usename = $1",
+            DatabaseSettings().database_service_role,
+        )
+        assert [row for row in service if row["wait_event_type"] == "Lock"] == []
+        assert [row for row in service if row["state"].startswith("idle in transaction")] == []
+    finally:
+        await transaction.rollback()
+        await holder.close()
+    name = live_server.data(READ, token=member.token, s=member.strategy_id)["strategy"]["name"]
+    assert name == "Always on"
+    lines = [json.loads(line) for line in live_server.log().splitlines() if line.strip()]
+    assert any("disconnected" in line["message"] and line["level"] == "INFO" for line in lines)
