@@ -5,7 +5,7 @@ UV := .tools/bin/uv
 BIN := .venv/bin
 NODE_PACKAGES := tests/http/node_modules/.package-lock.json
 
-.PHONY: install demo serve test lint typecheck pytest schema migrate seed scale bench clean
+.PHONY: install demo serve test lint typecheck pytest schema migrate seed scale bench soak clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -59,6 +59,9 @@ bench: install  ## Time a page of 50 content items, the strategy report on N con
 	$(BIN)/python -m tests.bench.content_page
 	$(BIN)/python -m tests.bench.strategy_report $(or $(N),100000)
 	$(BIN)/python -m tests.bench.limits $(or $(N),100000)
+
+soak: install  ## Minutes of mixed reads and writes from several clients (SOAK_SECONDS=180, SOAK_CLIENTS=6): errors and memory over time
+	$(BIN)/python -m tests.bench.soak
 
 clean:
 	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache tests/http/node_modules
