@@ -19,7 +19,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
 from domain.errors import DomainError, ErrorCode, Problem
-from domain.persistence.database import DatabaseUnavailable
+from domain.persistence.database import DatabaseUnavailable, sqlstate
 
 log = logging.getLogger("redthread.graphql")
 
@@ -73,7 +73,7 @@ def _timeout(error: GraphQLError) -> tuple[str, str] | None:
     original = error.original_error
     if not isinstance(original, DBAPIError):
         return None
-    return TIMEOUTS.get(getattr(original.orig, "sqlstate", None) or "")
+    return TIMEOUTS.get(sqlstate(original))
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

@@ -104,6 +104,7 @@ def _driver_error(error: BaseException) -> BaseException:
 
 
 def sqlstate(error: BaseException) -> str:
+    """PostgreSQL's SQLSTATE code of a failed statement ("" when the error has none)."""
     driver = _driver_error(error)
     cause = driver.__cause__ if driver.__cause__ is not None else driver
     return str(getattr(driver, "sqlstate", None) or getattr(cause, "sqlstate", None) or "")
