@@ -70,8 +70,12 @@ async def deadlocked_batch(gql: GraphQLClient, fresh_url: str) -> tuple[dict[str
         await holding.start()
         await other.execute("SELECT id FROM content_item WHERE id = $1 FOR UPDATE", db_id(second))
         batch = asyncio.create_task(gql.data(MAP_MANY, input={"items": entries}))
-        while not await waiting_on_locks(watcher):
+        for _ in range(500):  # until the batch waits for the second item
+            if await waiting_on_locks(watcher):
+                break
             await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the batch never waited for the second item")
         await asyncio.sleep(0.2)  # the batch has waited longest: its deadlock check comes first
         await other.execute("SELECT id FROM content_item WHERE id = $1 FOR UPDATE", db_id(first))
         await asyncio.sleep(0.3)  # the batch, run again, now waits for this session
