@@ -39,7 +39,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: How long the server may take to be ready (``GET /ready``) after it was started: a few seconds
 #: on an idle machine (importing the app and building the schema), several times that on a
 #: busy one.
-START_TIMEOUT = 30.0
+START_TIMEOUT = 90.0
 #: How long the server may take to stop after SIGTERM before it is killed.
 STOP_GRACE = 5.0
 #: Settings of the calling shell passed on to the server: how to reach the database.
