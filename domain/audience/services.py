@@ -74,6 +74,7 @@ async def create_audience(
     cleaned = _audience_values(problems, changes)
     _check_ages(problems, cleaned.get("age_min"), cleaned.get("age_max"))
     problems.raise_if_any()
+    # Locked for a change: creates of its audiences take turns, so the count stays true.
     strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
     if await records.count(session, Audience, strategy_id=strategy.id) >= AUDIENCES_MAX:
         raise DomainError.of(
@@ -101,5 +102,5 @@ async def update_audience(
 
 async def delete_audience(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
     """Remove an audience; channels, KPIs and content simply stop naming it."""
-    await session.delete(await records.get(session, Audience, id_, scope))
+    await session.delete(await records.get(session, Audience, id_, scope, lock=records.Lock.DELETE))
     await session.flush()

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
@@ -17,10 +17,11 @@ from domain.channel.models import (
     StrategyChannel,
     strategy_channel_audience,
 )
-from domain.content.detach import content_using, repoint_content
+from domain.content.detach import content_using, lock_for_deletion, repoint_content
 from domain.content.models import ContentItem
 from domain.content.rules import ContentOnDelete
 from domain.errors import DomainError, ErrorCode, Problems
+from domain.kpi.models import Kpi
 from domain.scope import Scope
 from domain.strategy.models import Strategy
 from domain.values import UNSET, Maybe
@@ -88,26 +89,38 @@ async def delete_channel(
 
     KPIs measured on the channel stop naming it. Returns how many content items changed.
     """
-    channel = await records.get(session, Channel, id_, scope)
-    using = ContentItem.channel_id == channel.id
-    in_use = await content_using(session, using, on_content, ErrorCode.CHANNEL_IN_USE, "use this channel")
+    moving = on_content is ContentOnDelete.REASSIGN
+    # Its content and KPIs may lie in any strategy of the workspace: hold them all first.
+    workspace = select(Channel.workspace_id).where(Channel.id == id_).scalar_subquery()
+    await records.hold_strategies(session, Strategy.workspace_id == workspace)
+    channel, owners = await lock_for_deletion(
+        session, scope, Channel, id_, reassign_to if moving else None, owner="workspace_id"
+    )
     target = None
-    if on_content is ContentOnDelete.REASSIGN:
+    if moving:
         if reassign_to is None or reassign_to == channel.id:
             raise DomainError.of(
                 ErrorCode.REASSIGN_TARGET_REQUIRED,
                 "Name another channel to move the content to.",
                 "reassign_to_id",
             )
-        other = await records.get(session, Channel, reassign_to, scope, "reassign_to_id")
-        if other.workspace_id != channel.workspace_id:
+        target_workspace = owners.get(reassign_to)
+        if target_workspace is None:
             raise DomainError.of(ErrorCode.NOT_FOUND, "No channel with this id.", "reassign_to_id")
-        target = other.id
-    if in_use:
-        await repoint_content(session, using, channel_id=target)
+        scope.check(target_workspace, "channel", "reassign_to_id")
+        if target_workspace != channel.workspace_id:
+            raise DomainError.of(ErrorCode.NOT_FOUND, "No channel with this id.", "reassign_to_id")
+        target = reassign_to
+    using = ContentItem.channel_id == channel.id
+    ids = await content_using(session, using, on_content, ErrorCode.CHANNEL_IN_USE, "use this channel")
+    await repoint_content(session, ids, channel_id=target)
+    # The KPIs measured on it stop naming it (ON DELETE SET NULL): lock them first, in id order, as
+    # a rollup does, rather than in whatever order the cascade would meet them.
+    naming = select(Kpi.id).where(Kpi.channel_id == channel.id).order_by(Kpi.id)
+    await session.execute(records.locking(naming, records.Lock.CHANGE))
     await session.delete(channel)
     await session.flush()
-    return in_use
+    return len(ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +170,9 @@ async def create_strategy_channel(
     channel_id: uuid.UUID,
     changes: StrategyChannelChanges,
 ) -> StrategyChannel:
-    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
-    channel = await records.get(session, Channel, channel_id, scope, "channel_id")
+    refer = records.Lock.REFER
+    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id", lock=refer)
+    channel = await records.get(session, Channel, channel_id, scope, "channel_id", lock=refer)
     if channel.workspace_id != strategy.workspace_id:
         raise DomainError.of(ErrorCode.NOT_FOUND, "No channel with this id.", "channel_id")
     cleaned = await _strategy_channel_values(session, scope, strategy.id, changes)
@@ -175,6 +189,8 @@ async def create_strategy_channel(
 async def update_strategy_channel(
     session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, changes: StrategyChannelChanges
 ) -> StrategyChannel:
+    # The strategy first (the lock order of domain.records): the audiences are checked and held after.
+    await records.hold_strategies(session, records.strategy_of(StrategyChannel, [id_]))
     chosen = await records.get(session, StrategyChannel, id_, scope)
     records.check_version(chosen, version)
     cleaned = await _strategy_channel_values(session, scope, chosen.strategy_id, changes)
@@ -189,5 +205,5 @@ async def update_strategy_channel(
 
 async def delete_strategy_channel(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
     """Drop a channel from the strategy; the channel itself and its content stay."""
-    await session.delete(await records.get(session, StrategyChannel, id_, scope))
+    await session.delete(await records.get(session, StrategyChannel, id_, scope, lock=records.Lock.DELETE))
     await session.flush()

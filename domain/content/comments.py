@@ -34,7 +34,9 @@ def optional_comment(problems: Problems, given: str | None, field: str) -> str:
 
 async def add_comment(session: AsyncSession, scope: Scope, item_id: uuid.UUID, body: str) -> Comment:
     """Comment on a content item as the caller."""
-    item = await records.get(session, ContentItem, item_id, scope, "content_item_id")
+    # The item's strategy first (the lock order of domain.records): the comment refers to both.
+    await records.hold_strategies(session, records.strategy_of(ContentItem, [item_id]))
+    item = await records.get(session, ContentItem, item_id, scope, "content_item_id", lock=records.Lock.REFER)
     problems = Problems()
     text = comment_body(problems, body, "body")
     problems.raise_if_any()

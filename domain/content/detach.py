@@ -1,16 +1,29 @@
-"""What happens to content when the tactic, KPI or channel it uses is deleted."""
+"""What happens to content when the tactic, KPI or channel it uses is deleted.
+
+A deletion follows the lock order of :mod:`domain.records`: the record being deleted FOR UPDATE
+(with its REASSIGN target FOR KEY SHARE, the two in id order), then every content item using it
+in one statement in id order, then what the change refreshes (the target KPI's rollup).
+"""
 
 from __future__ import annotations
 
-from typing import Any, cast
+import uuid
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import records
 from domain.activity import recording as activity
+from domain.base import TenantEntity
 from domain.content.models import ContentItem
 from domain.content.rules import ContentOnDelete
 from domain.errors import DomainError, ErrorCode
+from domain.records import Lock, locking
+from domain.scope import Scope
+
+R = TypeVar("R", bound=TenantEntity)
 
 
 async def content_using(
@@ -19,25 +32,63 @@ async def content_using(
     on_content: ContentOnDelete,
     code: ErrorCode,
     what: str,
-) -> int:
-    """How many items match ``using``; refused with ``code`` while any do and ``on_content`` is RESTRICT.
+) -> list[uuid.UUID]:
+    """The items matching ``using``, locked in id order; refused with ``code`` while there are any
+    and ``on_content`` is RESTRICT.
 
+    The caller holds what is being deleted FOR UPDATE (and a REASSIGN target FOR KEY SHARE), so
+    no item can start using it meanwhile: these are all the items that will. An item being
+    changed meanwhile is waited for.
     ``what`` completes "N content item(s) …", e.g. "use this tactic".
     """
-    in_use = int((await session.execute(select(func.count()).where(using))).scalar_one())
-    if in_use and on_content is ContentOnDelete.RESTRICT:
+    stmt = select(ContentItem.id).where(using).order_by(ContentItem.id)
+    ids = list((await session.execute(locking(stmt, Lock.CHANGE))).scalars())
+    if ids and on_content is ContentOnDelete.RESTRICT:
         raise DomainError.of(
             code,
-            f"{in_use} content item(s) {what}. Say whether to UNMAP them or REASSIGN them elsewhere.",
+            f"{len(ids)} content item(s) {what}. Say whether to UNMAP them or REASSIGN them elsewhere.",
             "on_content",
         )
-    return in_use
+    return ids
 
 
-async def repoint_content(session: AsyncSession, using: ColumnElement[bool], **values: Any) -> None:
-    """Change the items matching ``using``, bumping their version and logging each change as any edit does."""
+async def lock_for_deletion(
+    session: AsyncSession,
+    scope: Scope,
+    model: type[R],
+    id_: uuid.UUID,
+    target: uuid.UUID | None,
+    *,
+    owner: str = "strategy_id",
+) -> tuple[R, dict[uuid.UUID, uuid.UUID]]:
+    """The record to delete, FOR UPDATE, and a REASSIGN ``target`` of the same model FOR KEY SHARE,
+    the two in id order; returns the record and, if the target was found in scope, its ``owner``
+    (its strategy; a channel's workspace)."""
+    if target is None or target == id_:
+        return await records.get(session, model, id_, scope, lock=Lock.DELETE), {}
+    owned_by = getattr(model, owner)
+
+    async def lock_target() -> dict[uuid.UUID, uuid.UUID]:
+        stmt = select(model.id, owned_by.label("owner")).where(
+            model.id == target, scope.where(model.workspace_id)
+        )
+        return {row.id: row.owner for row in await session.execute(locking(stmt, Lock.REFER))}
+
+    if target < id_:
+        owners = await lock_target()
+        return await records.get(session, model, id_, scope, lock=Lock.DELETE), owners
+    deleted = await records.get(session, model, id_, scope, lock=Lock.DELETE)
+    return deleted, await lock_target()
+
+
+async def repoint_content(session: AsyncSession, ids: Sequence[uuid.UUID], **values: Any) -> None:
+    """Change the items ``ids`` (locked by :func:`content_using`), bumping their version and logging
+    each change as any edit does."""
+    if not ids:
+        return
     table = cast(Table, ContentItem.__table__)
-    old = select(table.c.id, *(table.c[name] for name in values)).where(using).subquery("old")
+    chosen = table.c.id == records.any_id("repointed_ids", ids)
+    old = select(table.c.id, *(table.c[name] for name in values)).where(chosen).subquery("old")
     stmt = (
         update(table)
         .where(table.c.id == old.c.id)

@@ -14,15 +14,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
 from domain.activity import recording as activity
+from domain.content.locks import lock_content
 from domain.content.models import ContentItem, ContentMetric
 from domain.errors import DomainError, ErrorCode, Problem, Problems
 from domain.kpi.models import Metric
-from domain.kpi.rollup import refresh_rollups_of_items
+from domain.kpi.rollup import refresh_rollups
+from domain.records import Lock
 from domain.scope import Scope
 from domain.strategy.models import Strategy
 from domain.upsert import Counts, upsert_many
@@ -66,17 +67,49 @@ async def create_content_metric(
             problems.add(ErrorCode.REQUIRED, f"A content metric needs {field.replace('_', ' ')}.", field)
     cleaned = _metric_values(problems, changes)
     problems.raise_if_any()
-    item = await records.get(session, ContentItem, content_item_id, scope, "content_item_id")
-    metric = ContentMetric(workspace_id=item.workspace_id, content_item_id=item.id, **cleaned)
+    locked = await _lock_item(session, scope, content_item_id, "content_item_id")
+    metric = ContentMetric(workspace_id=locked.workspace_id, content_item_id=content_item_id, **cleaned)
     session.add(metric)
     await records.flush_unique(session, ALREADY_THERE, "observed_on")
-    await refresh_rollups_of_items(session, [item.id], field=("value",))
+    await refresh_rollups(session, locked.served, field=("value",))
     return metric
+
+
+@dataclass(frozen=True, slots=True)
+class _LockedItem:
+    workspace_id: uuid.UUID
+    served: set[uuid.UUID]
+
+
+async def _lock_item(session: AsyncSession, scope: Scope, item_id: uuid.UUID, *field: str) -> _LockedItem:
+    """The item, FOR SHARE (what it serves stays put until the rollups are refreshed), after its
+    strategy and the KPIs it serves (see :mod:`domain.content.locks`); NOT_FOUND at ``field`` if it
+    is not in scope."""
+    await records.hold_strategies(session, records.strategy_of(ContentItem, [item_id]))
+    locked = await lock_content(session, scope, [item_id], Lock.SHARE)
+    item = locked.items.get(item_id)
+    if item is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No content item with this id.", *(field or ("id",)))
+    scope.check(item.workspace_id, "content item", *field)
+    return _LockedItem(item.workspace_id, locked.served)
+
+
+async def _lock_item_of(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> _LockedItem:
+    """:func:`_lock_item` for the metric ``id_``, read first (unlocked) for its item; NOT_FOUND
+    (of the metric) if it is not in scope or goes meanwhile."""
+    seen = await records.get(session, ContentMetric, id_, scope, lock=None)
+    try:
+        return await _lock_item(session, scope, seen.content_item_id)
+    except DomainError as error:
+        if error.problems[0].code is ErrorCode.NOT_FOUND:  # the item went, and its metrics with it
+            raise DomainError.of(ErrorCode.NOT_FOUND, "No content metric with this id.", "id") from error
+        raise
 
 
 async def update_content_metric(
     session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, changes: MetricChanges
 ) -> ContentMetric:
+    locked = await _lock_item_of(session, scope, id_)  # the item before its metric (domain.records)
     metric = await records.get(session, ContentMetric, id_, scope)
     records.check_version(metric, version)
     problems = Problems()
@@ -84,15 +117,16 @@ async def update_content_metric(
     problems.raise_if_any()
     records.apply(metric, cleaned)
     await records.flush_unique(session, ALREADY_THERE, "observed_on")
-    await refresh_rollups_of_items(session, [metric.content_item_id], field=("value",))
+    await refresh_rollups(session, locked.served, field=("value",))
     return metric
 
 
 async def delete_content_metric(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
-    metric = await records.get(session, ContentMetric, id_, scope)
+    locked = await _lock_item_of(session, scope, id_)
+    metric = await records.get(session, ContentMetric, id_, scope, lock=Lock.DELETE)
     await session.delete(metric)
     await session.flush()
-    await refresh_rollups_of_items(session, [metric.content_item_id], field=("id",))
+    await refresh_rollups(session, locked.served, field=("id",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +145,13 @@ async def record_content_metrics(
     Every entry is checked first (problems of the n-th under ``("metrics", "n", field)``);
     nothing is written if any is bad. Then the KPIs the items serve are refreshed.
     """
-    rows = await _check_metrics(session, scope, strategy_id, entries)
+    rows, served = await _check_metrics(session, scope, strategy_id, entries)
     counts = await upsert_many(
         session, ContentMetric, rows, key=("content_item_id", "metric", "observed_on"), changing=("value",)
     )
     item_ids = [row["content_item_id"] for row in rows]
     activity.note_recorded(session, strategy_id, rows[0]["workspace_id"], counts, content_item_ids=item_ids)
-    await refresh_rollups_of_items(session, {entry.content_item_id for entry in entries}, field=("metrics",))
+    await refresh_rollups(session, served, field=("metrics",))
     return counts
 
 
@@ -128,15 +162,13 @@ def check_batch_size(count: int) -> None:
 
 async def _check_metrics(
     session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, entries: Sequence[MetricEntry]
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], set[uuid.UUID]]:
+    """The rows to write and the KPIs the items serve; the items are held FOR SHARE (after the
+    KPIs, see :mod:`domain.content.locks`), so what they serve stays put until the rollups are done."""
     check_batch_size(len(entries))
-    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
-    item_ids = sorted({entry.content_item_id for entry in entries})
-    found = select(ContentItem.id, ContentItem.strategy_id).where(
-        ContentItem.id == records.any_id("item_ids", item_ids),
-        scope.where(ContentItem.workspace_id),
-    )
-    owners = {row.id: row.strategy_id for row in await session.execute(found)}
+    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id", lock=Lock.REFER)
+    locked = await lock_content(session, scope, {entry.content_item_id for entry in entries}, Lock.SHARE)
+    owners = {item.id: item.strategy_id for item in locked.items.values()}
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
     seen: set[tuple[uuid.UUID, Metric, dt.date]] = set()
@@ -169,4 +201,4 @@ async def _check_metrics(
         problems.extend(problem.under("metrics", str(index)) for problem in found_problems.items)
     if problems:
         raise DomainError(problems)
-    return rows
+    return rows, locked.served

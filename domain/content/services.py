@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from domain.access.roles import Action
 from domain.audience.models import Audience
 from domain.channel.models import Channel
 from domain.content.comments import optional_comment, write_comment
+from domain.content.locks import ChangedMeanwhile, lock_content
 from domain.content.models import (
     ContentFormat,
     ContentItem,
@@ -27,7 +28,8 @@ from domain.content.models import (
 from domain.content.rules import MAY_BE_UNMAPPED, action_for, can_transition, needs_comment
 from domain.errors import DomainError, ErrorCode, Problem, Problems
 from domain.kpi.models import Kpi
-from domain.kpi.rollup import kpis_served_by, refresh_rollups, refresh_rollups_of_items
+from domain.kpi.rollup import refresh_rollups
+from domain.records import Lock
 from domain.scope import Scope
 from domain.strategy.models import Strategy, Tactic
 from domain.values import UNSET, Maybe
@@ -60,8 +62,14 @@ class ContentMapping:
 
 
 async def _content_values(
-    session: AsyncSession, scope: Scope, strategy: Strategy, changes: ContentChanges, problems: Problems
+    session: AsyncSession,
+    scope: Scope,
+    strategy_id: uuid.UUID,
+    workspace_id: uuid.UUID,
+    changes: ContentChanges,
+    problems: Problems,
 ) -> dict[str, Any]:
+    """The changes checked; the channel and audiences they name are held FOR KEY SHARE."""
     cleaned: dict[str, Any] = {}
     if not isinstance(changes.title, values.Unset):
         cleaned["title"] = values.name(problems, changes.title, "title", limit=300)
@@ -78,42 +86,51 @@ async def _content_values(
     if not isinstance(changes.channel_id, values.Unset):
         if changes.channel_id is not None:
             stmt = select(Channel.id).where(
-                Channel.id == changes.channel_id, Channel.workspace_id == strategy.workspace_id
+                Channel.id == changes.channel_id, Channel.workspace_id == workspace_id
             )
-            if (await session.execute(stmt)).scalar_one_or_none() is None:
+            if (await session.execute(records.locking(stmt, Lock.REFER))).scalar_one_or_none() is None:
                 problems.add(ErrorCode.NOT_FOUND, "No channel with this id.", "channel_id")
         cleaned["channel_id"] = changes.channel_id
     if not isinstance(changes.audience_ids, values.Unset):
         ids = records.unique_ids(problems, changes.audience_ids or [], "audience_ids")
         problems.extend(
-            await records.strategy_parts(session, Audience, ids, strategy.id, scope, "audience_ids")
+            await records.strategy_parts(session, Audience, ids, strategy_id, scope, "audience_ids")
         )
         cleaned["audience_ids"] = ids
-    await person(session, scope, problems, cleaned, "assignee_id", changes.assignee_id, strategy.workspace_id)
+    await person(session, scope, problems, cleaned, "assignee_id", changes.assignee_id, workspace_id)
     return cleaned
 
 
-async def _mapping_problems(
-    session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, mapping: ContentMapping
+def _listed_kpis(mapping: ContentMapping) -> list[uuid.UUID]:
+    return mapping.kpi_ids if mapping.kpi_ids is not None else [mapping.primary_kpi_id]
+
+
+async def _lock_mapped_parts(
+    session: AsyncSession, scope: Scope, mappings: Iterable[ContentMapping]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The tactics the mappings name, FOR KEY SHARE in id order, with their strategies."""
+    return await records.part_owners(session, Tactic, {mapping.tactic_id for mapping in mappings}, scope)
+
+
+def _mapping_problems(
+    mapping: ContentMapping,
+    strategy_id: uuid.UUID,
+    tactics: Mapping[uuid.UUID, uuid.UUID],
+    kpis: Mapping[uuid.UUID, uuid.UUID],
 ) -> tuple[list[uuid.UUID], list[Problem]]:
-    """Check a mapping against the item's strategy; returns every KPI id the item will serve."""
+    """Check a mapping against the item's strategy (``tactics`` and ``kpis``: the strategy of each
+    one found); returns every KPI id the item will serve."""
     problems = Problems()
-    kpi_ids = records.unique_ids(problems, mapping.kpi_ids or [mapping.primary_kpi_id], "kpi_ids")
+    kpi_ids = records.unique_ids(problems, _listed_kpis(mapping), "kpi_ids")
     if mapping.kpi_ids is not None and mapping.primary_kpi_id not in kpi_ids:
         problems.add(
             ErrorCode.PRIMARY_KPI_NOT_IN_KPIS,
             "The primary KPI must be one of the KPIs listed.",
             "primary_kpi_id",
         )
-    problems.extend(
-        await records.strategy_parts(session, Tactic, [mapping.tactic_id], strategy_id, scope, "tactic_id")
-    )
-    if mapping.kpi_ids is None:
-        problems.extend(
-            await records.strategy_parts(session, Kpi, kpi_ids, strategy_id, scope, "primary_kpi_id")
-        )
-    else:
-        problems.extend(await records.strategy_parts(session, Kpi, kpi_ids, strategy_id, scope, "kpi_ids"))
+    problems.extend(records.part_problems(Tactic, [mapping.tactic_id], tactics, strategy_id, "tactic_id"))
+    field = "primary_kpi_id" if mapping.kpi_ids is None else "kpi_ids"
+    problems.extend(records.part_problems(Kpi, kpi_ids, kpis, strategy_id, field))
     return kpi_ids, problems.items
 
 
@@ -156,11 +173,13 @@ async def create_content_item(
         problems.add(ErrorCode.REQUIRED, "A content item needs a title.", "title")
     if isinstance(changes.format, values.Unset):
         problems.add(ErrorCode.REQUIRED, "A content item needs a format.", "format")
-    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
-    cleaned = await _content_values(session, scope, strategy, changes, problems)
+    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id", lock=Lock.REFER)
+    cleaned = await _content_values(session, scope, strategy.id, strategy.workspace_id, changes, problems)
     kpi_ids: list[uuid.UUID] = []
     if mapping is not None:
-        kpi_ids, mapping_problems = await _mapping_problems(session, scope, strategy.id, mapping)
+        tactics = await _lock_mapped_parts(session, scope, [mapping])
+        kpis = await records.part_owners(session, Kpi, _listed_kpis(mapping), scope)
+        kpi_ids, mapping_problems = _mapping_problems(mapping, strategy.id, tactics, kpis)
         problems.extend(mapping_problems)
     problems.raise_if_any()
     audience_ids = cleaned.pop("audience_ids", [])
@@ -178,11 +197,15 @@ async def create_content_item(
 async def update_content_item(
     session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, changes: ContentChanges
 ) -> ContentItem:
+    # In the lock order of domain.records: the item's strategy, what the change refers to, the item.
+    held = await records.hold_strategies(session, records.strategy_of(ContentItem, [id_]))
+    problems = Problems()
+    cleaned: dict[str, Any] = {}
+    if held:  # else there is no such item in scope, as the next line says
+        ((strategy_id, workspace_id),) = held.items()
+        cleaned = await _content_values(session, scope, strategy_id, workspace_id, changes, problems)
     item = await records.get(session, ContentItem, id_, scope)
     records.check_version(item, version)
-    strategy = await records.get(session, Strategy, item.strategy_id, scope, "id")
-    problems = Problems()
-    cleaned = await _content_values(session, scope, strategy, changes, problems)
     problems.raise_if_any()
     audience_ids = cleaned.pop("audience_ids", None)
     records.apply(item, cleaned)
@@ -197,27 +220,9 @@ async def map_content_item(
     session: AsyncSession, scope: Scope, id_: uuid.UUID, mapping: ContentMapping, version: int | None = None
 ) -> ContentItem:
     """Set the tactic, primary KPI and contributing KPIs of one item in one step."""
-    served_before = await kpis_served_by(session, [id_])
-    item, serves = await _map(session, scope, id_, mapping, version)
-    await refresh_rollups(session, served_before | serves, field=("kpi_ids",))
+    (item,), touched = await _map(session, scope, [ItemMapping(id_, mapping, version)], lambda _: ())
+    await refresh_rollups(session, touched, field=("kpi_ids",))
     return item
-
-
-async def _map(
-    session: AsyncSession, scope: Scope, id_: uuid.UUID, mapping: ContentMapping, version: int | None
-) -> tuple[ContentItem, set[uuid.UUID]]:
-    """Map one item; returns it and the KPIs it serves now (callers add those it served before)."""
-    item = await records.get(session, ContentItem, id_, scope)
-    records.check_version(item, version)
-    kpi_ids, problems = await _mapping_problems(session, scope, item.strategy_id, mapping)
-    if problems:
-        raise DomainError(problems)
-    item.tactic_id = mapping.tactic_id
-    item.primary_kpi_id = mapping.primary_kpi_id
-    item.updated_at = func.clock_timestamp()
-    await _write_kpis(session, item, kpi_ids)
-    await session.flush()
-    return item, set(kpi_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,21 +246,59 @@ async def map_content_items(
         raise DomainError.of(ErrorCode.TOO_MANY, f"Map at most {BATCH_MAX} items per call.", "items")
     if len({entry.id for entry in items}) != len(items):
         raise DomainError.of(ErrorCode.DUPLICATE, "The same content item is listed more than once.", "items")
-    mapped: list[ContentItem] = []
-    affected = await kpis_served_by(session, [entry.id for entry in items])
+    mapped, touched = await _map(session, scope, items, lambda index: ("items", str(index)))
+    await refresh_rollups(session, touched, field=("items",))
+    return mapped
+
+
+async def _map(
+    session: AsyncSession,
+    scope: Scope,
+    entries: Sequence[ItemMapping],
+    place: Callable[[int], tuple[str, ...]],
+) -> tuple[list[ContentItem], set[uuid.UUID]]:
+    """Map the items; returns them and every KPI they served before or serve now.
+
+    In the lock order of :mod:`domain.records`: the items' strategies, the tactics and KPIs named
+    and the KPIs the items serve (FOR KEY SHARE), then every item in one statement in id order;
+    then every entry is checked (its problems placed under ``place(index)``), and only if all
+    are good is any written.
+    """
+    ids = [entry.id for entry in entries]
+    await records.hold_strategies(session, records.strategy_of(ContentItem, ids))
+    tactics = await _lock_mapped_parts(session, scope, [entry.mapping for entry in entries])
+    named = {kpi for entry in entries for kpi in _listed_kpis(entry.mapping)}
+    try:
+        locked = await lock_content(session, scope, ids, Lock.CHANGE, kpi_ids=named)
+    except ChangedMeanwhile as error:
+        index = ids.index(error.item_id)
+        raise DomainError([problem.under(*place(index)) for problem in error.problems]) from error
     problems: list[Problem] = []
-    for index, entry in enumerate(items):
+    checked: list[tuple[ContentItem, list[uuid.UUID]]] = []
+    for index, entry in enumerate(entries):
+        item = locked.items.get(entry.id)
         try:
-            async with session.begin_nested():
-                item, touched = await _map(session, scope, entry.id, entry.mapping, entry.version)
-            mapped.append(item)
-            affected |= touched
+            if item is None:
+                raise DomainError.of(ErrorCode.NOT_FOUND, "No content item with this id.", "id")
+            scope.check(item.workspace_id, "content item")
+            records.check_version(item, entry.version)
+            kpi_ids, found = _mapping_problems(entry.mapping, item.strategy_id, tactics, locked.kpis)
         except DomainError as error:
-            problems.extend(problem.under("items", str(index)) for problem in error.problems)
+            found = error.problems
+        problems.extend(problem.under(*place(index)) for problem in found)
+        if item is not None and not found:
+            checked.append((item, kpi_ids))
     if problems:
         raise DomainError(problems)
-    await refresh_rollups(session, affected, field=("items",))
-    return mapped
+    touched = set(locked.served)
+    for (item, kpi_ids), entry in zip(checked, entries, strict=True):
+        item.tactic_id = entry.mapping.tactic_id
+        item.primary_kpi_id = entry.mapping.primary_kpi_id
+        item.updated_at = func.clock_timestamp()
+        await _write_kpis(session, item, kpi_ids)
+        await session.flush()
+        touched.update(kpi_ids)
+    return [item for item, _ in checked], touched
 
 
 async def transition_content_item(
@@ -273,7 +316,17 @@ async def transition_content_item(
     item in review back to draft needs a comment saying what to change; a comment given
     with any step is kept on the item with the step.
     """
-    item = await records.get(session, ContentItem, id_, scope.acting(Action.VIEW))
+    # Only a step into or out of the archive changes rollups (the workflow leaves ARCHIVED for IDEA
+    # alone), so only for a step to ARCHIVED or IDEA are the KPIs the item serves locked first.
+    refreshing = to in (ContentStatus.ARCHIVED, ContentStatus.IDEA)
+    if refreshing or comment:  # KPIs to lock, or a comment to add: its strategy first
+        await records.hold_strategies(session, records.strategy_of(ContentItem, [id_]))
+    seeing = scope.acting(Action.VIEW)
+    locked = await lock_content(session, seeing, [id_], Lock.CHANGE, refreshing=refreshing)
+    item = locked.items.get(id_)
+    if item is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No content item with this id.", "id")
+    seeing.check(item.workspace_id, "content item")
     current = item.status
     scope.check(item.workspace_id, "content item", action=action_for(current, to))
     records.check_version(item, version)
@@ -307,13 +360,17 @@ async def transition_content_item(
     await session.flush()
     if note:
         await write_comment(session, scope, item, note, (current, to))
-    await refresh_rollups_of_items(session, [item.id] if archiving else [], field=("to",))
+    await refresh_rollups(session, locked.served if archiving else [], field=("to",))
     return item
 
 
 async def delete_content_item(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
-    item = await records.get(session, ContentItem, id_, scope)
-    served = await kpis_served_by(session, [item.id])
+    await records.hold_strategies(session, records.strategy_of(ContentItem, [id_]))
+    locked = await lock_content(session, scope, [id_], Lock.DELETE)
+    item = locked.items.get(id_)
+    if item is None:
+        raise DomainError.of(ErrorCode.NOT_FOUND, "No content item with this id.", "id")
+    scope.check(item.workspace_id, "content item")
     await session.delete(item)
     await session.flush()
-    await refresh_rollups(session, served, field=("id",))
+    await refresh_rollups(session, locked.served, field=("id",))

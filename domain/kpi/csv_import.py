@@ -37,7 +37,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import records
+from domain import records, values
 from domain.errors import DomainError, ErrorCode, Problem
 from domain.kpi.measurements import (
     MEASUREMENTS_MAX,
@@ -108,7 +108,9 @@ async def import_measurements(
     """Record every measurement in the CSV ``data`` for a strategy's KPIs, or none if any row is bad."""
     problems = _RowProblems()
     table = _read(data, problems)
-    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
+    strategy = await records.get(
+        session, Strategy, strategy_id, scope, "strategy_id", lock=records.Lock.REFER
+    )
     kpis_named = await _kpis_by_name(session, strategy.id)
     entries: list[MeasurementEntry] = []
     lines: list[int] = []
@@ -275,6 +277,16 @@ def _entry(
     kpis_named: dict[str, list[uuid.UUID]],
     kpi_id_of: KpiIdOf,
 ) -> MeasurementEntry | None:
+    unstorable = [column for column, cell in row.cells.items() if not values.storable(cell)]
+    for column in unstorable:
+        problems.add(
+            ErrorCode.INVALID_TEXT,
+            row.line,
+            column,
+            "the cell holds a NUL character, which cannot be stored.",
+        )
+    if unstorable:
+        return None
     kpi_id = _kpi(problems, row, kpis_named, kpi_id_of)
     observed_on = _date(problems, row)
     value = _value(problems, row, delimiter)

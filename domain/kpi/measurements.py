@@ -52,11 +52,16 @@ async def check_measurements(
     Each problem of the n-th entry is placed under ``("measurements", "n", field)``.
     """
     check_batch_size(len(entries))
-    strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
+    strategy = await records.get(
+        session, Strategy, strategy_id, scope, "strategy_id", lock=records.Lock.REFER
+    )
     kpi_ids = sorted({entry.kpi_id for entry in entries})
+    # The KPIs, FOR KEY SHARE in id order (the lock order of domain.records): none is deleted
+    # while their measurements are written, and batches sharing KPIs do not wait for each other.
     found = select(Kpi.id, Kpi.strategy_id, Kpi.source).where(
         Kpi.id == records.any_id("kpi_ids", kpi_ids), scope.where(Kpi.workspace_id)
     )
+    found = records.locking(found.order_by(Kpi.id), records.Lock.REFER)
     kpis = {row.id: row for row in await session.execute(found)}
     rows: list[dict[str, Any]] = []
     problems: list[Problem] = []

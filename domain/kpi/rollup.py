@@ -101,19 +101,13 @@ async def refresh_rollups(
 
     KPIs whose source is not CONTENT lose their CONTENT_ROLLUP measurements. A value that
     would not fit is refused with ROLLUP_OUT_OF_RANGE at ``field`` (the input that caused it).
+    The caller holds these KPIs FOR KEY SHARE since before it locked any content (the lock
+    order of :mod:`domain.records`; :mod:`domain.content.locks`), so the lock taken here never
+    waits for a KPI's deletion.
     """
     ids = {id_ for id_ in kpi_ids if id_ is not None}
     if ids:
         await _refresh(session, _kpi.c.id == any_id("locked_kpi_ids", ids), field)
-
-
-async def refresh_rollups_of_items(
-    session: AsyncSession, item_ids: Iterable[uuid.UUID], *, field: tuple[str, ...] = ()
-) -> None:
-    """Refresh the rollups of every KPI the items serve now (see :func:`refresh_rollups`)."""
-    items = set(item_ids)
-    if items:
-        await _refresh(session, _kpi.c.id.in_(_served_by(items)), field)
 
 
 def _rollup_values(ids: Collection[uuid.UUID]) -> Select[Any]:
@@ -214,17 +208,3 @@ async def _write(session: AsyncSession, ids: Collection[uuid.UUID], field: tuple
             "(in absolute value). Nothing was recorded.",
             *field,
         )
-
-
-def _served_by(items: Collection[uuid.UUID]) -> Select[Any]:
-    """The KPIs the items serve, as primary or contributing KPI (the links hold both)."""
-    return select(_link.c.kpi_id).where(_link.c.content_item_id == any_id("items", items)).distinct()
-
-
-async def kpis_served_by(session: AsyncSession, item_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Every KPI the items serve, as primary or contributing KPI (one statement)."""
-    items = set(item_ids)
-    if not items:
-        return set()
-    served: list[uuid.UUID] = list((await session.execute(_served_by(items))).scalars())
-    return set(served)

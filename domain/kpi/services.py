@@ -17,7 +17,7 @@ from domain.access.people import person
 from domain.activity import recording as activity
 from domain.audience.models import Audience
 from domain.channel.models import Channel
-from domain.content.detach import content_using, repoint_content
+from domain.content.detach import content_using, lock_for_deletion, repoint_content
 from domain.content.models import ContentItem, content_item_kpi
 from domain.content.rules import ContentOnDelete
 from domain.errors import DomainError, ErrorCode, Problems
@@ -34,6 +34,7 @@ from domain.kpi.models import (
     kpi_tactic,
 )
 from domain.kpi.rollup import ROLLUP_INPUTS, refresh_rollups
+from domain.records import Lock
 from domain.scope import Scope
 from domain.strategy.models import Strategy, Tactic
 from domain.values import UNSET, Maybe
@@ -92,25 +93,31 @@ def check_deadline(problems: Problems, starts_on: dt.date | None, deadline: dt.d
 
 
 async def _links(
-    session: AsyncSession, scope: Scope, strategy: Strategy, changes: KpiChanges, problems: Problems
+    session: AsyncSession,
+    scope: Scope,
+    strategy_id: uuid.UUID,
+    workspace_id: uuid.UUID,
+    changes: KpiChanges,
+    problems: Problems,
 ) -> dict[str, Any]:
+    """The tactics, audiences and channel the changes name, checked and held FOR KEY SHARE."""
     links: dict[str, Any] = {}
     if not isinstance(changes.tactic_ids, values.Unset):
         ids = records.unique_ids(problems, changes.tactic_ids or [], "tactic_ids")
-        problems.extend(await records.strategy_parts(session, Tactic, ids, strategy.id, scope, "tactic_ids"))
+        problems.extend(await records.strategy_parts(session, Tactic, ids, strategy_id, scope, "tactic_ids"))
         links["tactic_ids"] = ids
     if not isinstance(changes.audience_ids, values.Unset):
         ids = records.unique_ids(problems, changes.audience_ids or [], "audience_ids")
         problems.extend(
-            await records.strategy_parts(session, Audience, ids, strategy.id, scope, "audience_ids")
+            await records.strategy_parts(session, Audience, ids, strategy_id, scope, "audience_ids")
         )
         links["audience_ids"] = ids
     if not isinstance(changes.channel_id, values.Unset):
         if changes.channel_id is not None:
             stmt = select(Channel.id).where(
-                Channel.id == changes.channel_id, Channel.workspace_id == strategy.workspace_id
+                Channel.id == changes.channel_id, Channel.workspace_id == workspace_id
             )
-            if (await session.execute(stmt)).scalar_one_or_none() is None:
+            if (await session.execute(records.locking(stmt, Lock.REFER))).scalar_one_or_none() is None:
                 problems.add(ErrorCode.NOT_FOUND, "No channel with this id.", "channel_id")
         links["channel_id"] = changes.channel_id
     return links
@@ -136,8 +143,9 @@ async def create_kpi(session: AsyncSession, scope: Scope, strategy_id: uuid.UUID
     cleaned = _kpi_values(problems, changes)
     check_deadline(problems, cleaned.get("starts_on"), cleaned.get("deadline"))
     problems.raise_if_any()
+    # Locked for a change: creates of its KPIs take turns, so the count below stays true.
     strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
-    links = await _links(session, scope, strategy, changes, problems)
+    links = await _links(session, scope, strategy.id, strategy.workspace_id, changes, problems)
     await person(session, scope, problems, cleaned, "owner_id", changes.owner_id, strategy.workspace_id)
     problems.raise_if_any()
     if await records.count(session, Kpi, strategy_id=strategy.id) >= KPIS_MAX:
@@ -157,16 +165,21 @@ async def create_kpi(session: AsyncSession, scope: Scope, strategy_id: uuid.UUID
 async def update_kpi(
     session: AsyncSession, scope: Scope, id_: uuid.UUID, version: int, changes: KpiChanges
 ) -> Kpi:
-    kpi = await records.get(session, Kpi, id_, scope)
-    records.check_version(kpi, version)
+    # In the lock order of domain.records: the KPI's strategy, what the change refers to, the KPI (a
+    # rollup that holds content and waits for this KPI must not wait for a deletion this waits for).
+    held = await records.hold_strategies(session, records.strategy_of(Kpi, [id_]))
     problems = Problems()
     if changes.target is None:
         problems.add(ErrorCode.REQUIRED, "A KPI needs a target.", "target")
     cleaned = _kpi_values(problems, changes)
+    links: dict[str, Any] = {}
+    if held:  # else there is no such KPI in scope, as the next line says
+        ((strategy_id, workspace_id),) = held.items()
+        links = await _links(session, scope, strategy_id, workspace_id, changes, problems)
+    kpi = await records.get(session, Kpi, id_, scope)
+    records.check_version(kpi, version)
     check_deadline(problems, cleaned.get("starts_on", kpi.starts_on), cleaned.get("deadline", kpi.deadline))
-    strategy = await records.get(session, Strategy, kpi.strategy_id, scope, "id")
-    links = await _links(session, scope, strategy, changes, problems)
-    await person(session, scope, problems, cleaned, "owner_id", changes.owner_id, strategy.workspace_id)
+    await person(session, scope, problems, cleaned, "owner_id", changes.owner_id, kpi.workspace_id)
     problems.raise_if_any()
     rollup_changed = any(getattr(kpi, field) != cleaned[field] for field in ROLLUP_INPUTS & cleaned.keys())
     records.apply(kpi, cleaned)
@@ -193,25 +206,25 @@ async def delete_kpi(
     without one and reported as unmapped); REASSIGN puts another KPI of the same
     strategy in its place. Returns how many content items changed.
     """
-    kpi = await records.get(session, Kpi, id_, scope)
-    link = content_item_kpi
-    users = select(link.c.content_item_id).where(link.c.kpi_id == kpi.id)
-    using = or_(ContentItem.primary_kpi_id == kpi.id, ContentItem.id.in_(users))
-    in_use = await content_using(session, using, on_content, ErrorCode.KPI_IN_USE, "serve this KPI")
+    moving = on_content is ContentOnDelete.REASSIGN
+    await records.hold_strategies(session, records.strategy_of(Kpi, [id_]))
+    kpi, owners = await lock_for_deletion(session, scope, Kpi, id_, reassign_to if moving else None)
     target: uuid.UUID | None = None
-    if on_content is ContentOnDelete.REASSIGN:
+    if moving:
         if reassign_to is None or reassign_to == kpi.id:
             raise DomainError.of(
                 ErrorCode.REASSIGN_TARGET_REQUIRED,
                 "Name another KPI to move the content to.",
                 "reassign_to_id",
             )
-        problems = await records.strategy_parts(
-            session, Kpi, [reassign_to], kpi.strategy_id, scope, "reassign_to_id"
-        )
+        problems = records.part_problems(Kpi, [reassign_to], owners, kpi.strategy_id, "reassign_to_id")
         if problems:
             raise DomainError(problems)
         target = reassign_to
+    link = content_item_kpi
+    users = select(link.c.content_item_id).where(link.c.kpi_id == kpi.id)
+    using = or_(ContentItem.primary_kpi_id == kpi.id, ContentItem.id.in_(users))
+    in_use = await content_using(session, using, on_content, ErrorCode.KPI_IN_USE, "serve this KPI")
     if in_use:
         await _log_content_kpis(session, kpi, target)
         if target is not None:
@@ -225,13 +238,13 @@ async def delete_kpi(
             )
         primary = func.nullif(ContentItem.primary_kpi_id, kpi.id)
         await repoint_content(
-            session, using, primary_kpi_id=primary if target is None else func.coalesce(primary, target)
+            session, in_use, primary_kpi_id=primary if target is None else func.coalesce(primary, target)
         )
         await session.execute(delete(link).where(link.c.kpi_id == kpi.id))
     await session.delete(kpi)
     await session.flush()
     await refresh_rollups(session, [target])
-    return in_use
+    return len(in_use)
 
 
 async def _log_content_kpis(session: AsyncSession, kpi: Kpi, target: uuid.UUID | None) -> None:
@@ -286,7 +299,7 @@ async def create_measurement(
             problems.add(ErrorCode.REQUIRED, f"A measurement needs {field.replace('_', ' ')}.", field)
     cleaned = _measurement_values(problems, changes)
     problems.raise_if_any()
-    kpi = await records.get(session, Kpi, kpi_id, scope, "kpi_id")
+    kpi = await records.get(session, Kpi, kpi_id, scope, "kpi_id", lock=Lock.REFER)
     check_recordable(kpi.source, "kpi_id")
     measurement = KpiMeasurement(workspace_id=kpi.workspace_id, kpi_id=kpi.id, **cleaned)
     session.add(measurement)
@@ -315,7 +328,7 @@ async def update_measurement(
 
 
 async def delete_measurement(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
-    measurement = await records.get(session, KpiMeasurement, id_, scope)
+    measurement = await records.get(session, KpiMeasurement, id_, scope, lock=Lock.DELETE)
     check_not_rolled_up(measurement)
     await session.delete(measurement)
     await session.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -12,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, values
 from domain.access.people import person
-from domain.content.detach import content_using, repoint_content
+from domain.content.detach import content_using, lock_for_deletion, repoint_content
 from domain.content.models import ContentItem
 from domain.content.rules import ContentOnDelete
 from domain.errors import DomainError, ErrorCode, Problems
+from domain.records import Lock
 from domain.scope import Scope
 from domain.strategy.models import Strategy, StrategyStatus, Tactic, TacticKind
 from domain.values import UNSET, Maybe
@@ -91,7 +93,7 @@ async def update_strategy(
 
 async def delete_strategy(session: AsyncSession, scope: Scope, id_: uuid.UUID) -> None:
     """Remove a strategy with its tactics, audiences, chosen channels, KPIs and content."""
-    await session.delete(await records.get(session, Strategy, id_, scope))
+    await session.delete(await records.get(session, Strategy, id_, scope, lock=Lock.DELETE))
     await session.flush()
 
 
@@ -139,6 +141,7 @@ async def create_tactic(
         problems.add(ErrorCode.REQUIRED, "A tactic needs a kind.", "kind")
     cleaned = _tactic_values(problems, changes)
     problems.raise_if_any()
+    # Locked for a change: creates of its tactics take turns, so the count below stays true.
     strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id")
     await person(session, scope, problems, cleaned, "owner_id", changes.owner_id, strategy.workspace_id)
     problems.raise_if_any()
@@ -181,35 +184,32 @@ async def delete_tactic(
 
     Returns how many content items were unmapped or moved.
     """
-    tactic = await records.get(session, Tactic, id_, scope)
+    moving = on_content is ContentOnDelete.REASSIGN
+    await records.hold_strategies(session, records.strategy_of(Tactic, [id_]))
+    tactic, owners = await lock_for_deletion(session, scope, Tactic, id_, reassign_to if moving else None)
+    target = _reassign_target(tactic, reassign_to, owners) if moving else None
     using = ContentItem.tactic_id == tactic.id
-    in_use = await content_using(session, using, on_content, ErrorCode.TACTIC_IN_USE, "use this tactic")
-    target: uuid.UUID | None = None
-    if on_content is ContentOnDelete.REASSIGN:
-        target = await _reassign_target(session, scope, tactic, reassign_to)
-    if in_use:
-        await repoint_content(session, using, tactic_id=target)
+    ids = await content_using(session, using, on_content, ErrorCode.TACTIC_IN_USE, "use this tactic")
+    await repoint_content(session, ids, tactic_id=target)
     await session.delete(tactic)
     await session.flush()
-    return in_use
+    return len(ids)
 
 
-async def _reassign_target(
-    session: AsyncSession, scope: Scope, tactic: Tactic, reassign_to: uuid.UUID | None
+def _reassign_target(
+    tactic: Tactic, reassign_to: uuid.UUID | None, owners: Mapping[uuid.UUID, uuid.UUID]
 ) -> uuid.UUID:
     if reassign_to is None:
         raise DomainError.of(
             ErrorCode.REASSIGN_TARGET_REQUIRED, "Name the tactic to move the content to.", "reassign_to_id"
         )
-    problems = await records.strategy_parts(
-        session, Tactic, [reassign_to], tactic.strategy_id, scope, "reassign_to_id"
-    )
     if reassign_to == tactic.id:
         raise DomainError.of(
             ErrorCode.REASSIGN_TARGET_REQUIRED,
             "Content cannot be moved to the tactic being deleted.",
             "reassign_to_id",
         )
+    problems = records.part_problems(Tactic, [reassign_to], owners, tactic.strategy_id, "reassign_to_id")
     if problems:
         raise DomainError(problems)
     return reassign_to
