@@ -32,6 +32,9 @@ class ErrorCode(enum.Enum):
     """A text is empty or only spaces."""
     TOO_LONG = "TOO_LONG"
     """A text is longer than allowed."""
+    INVALID_TEXT = "INVALID_TEXT"
+    """A text holds a character no text can be stored with: a NUL character (U+0000), or half of a
+    UTF-16 surrogate pair without its other half (U+D800 to U+DFFF, e.g. an escaped "\\ud800")."""
     TOO_MANY = "TOO_MANY"
     """A list, batch or file holds more entries than allowed."""
     DUPLICATE = "DUPLICATE"

@@ -2,12 +2,18 @@
 
 Each check appends to a :class:`~domain.errors.Problems` collector and returns the
 cleaned value, so a service reports every bad field of an input at once.
+
+Every text a caller gives passes :func:`storable` (through :func:`name`, :func:`text`,
+:func:`texts` and :func:`url`, or on its own): PostgreSQL stores no NUL character, and no
+text can be encoded as UTF-8 with half of a surrogate pair, so such a text is refused
+(INVALID_TEXT) before it reaches the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from decimal import Decimal
 from typing import Final, TypeAlias, TypeVar, Union
 from urllib.parse import urlsplit
@@ -39,10 +45,51 @@ DECIMAL_INTEGER_DIGITS: Final = 16
 EARLIEST_DATE: Final = dt.date(1990, 1, 1)
 LATEST_DATE: Final = dt.date(2199, 12, 31)
 
+#: What no text can be stored with: NUL (PostgreSQL's text holds none) and lone surrogates (a
+#: code point of U+D800–U+DFFF on its own, as an escaped "\ud800" gives; UTF-8 cannot encode one).
+_UNSTORABLE: Final = re.compile(r"[\x00\ud800-\udfff]")
+
+#: A decimal written out: an optional sign, ASCII digits with an optional decimal point, an
+#: optional exponent (``-12.5``, ``.5``, ``1.5E+3``); or NaN or Infinity (any case, Infinity
+#: signed or shortened to Inf), which are read so that a field can refuse them as NOT_FINITE.
+#: ``\d`` and :class:`~decimal.Decimal` itself would also read other scripts' digits ("١٢٣").
+_DECIMAL_TEXT: Final = re.compile(
+    r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:inf(?:inity)?|nan)",
+    re.IGNORECASE,
+)
+
+
+def storable(value: str) -> bool:
+    """Whether a text can be stored: it holds no NUL character and no lone surrogate."""
+    return _UNSTORABLE.search(value) is None
+
+
+def check_storable(problems: Problems, value: str, field: str, *index: str) -> bool:
+    """Whether a text can be stored (see :func:`storable`); if not, INVALID_TEXT at the field."""
+    if storable(value):
+        return True
+    problems.add(
+        ErrorCode.INVALID_TEXT,
+        f"{_label(field)} holds a character that cannot be stored: a NUL character or half of a "
+        "surrogate pair.",
+        field,
+        *index,
+    )
+    return False
+
+
+def decimal_of(written: str) -> Decimal | None:
+    """The decimal a text writes (see :data:`_DECIMAL_TEXT`); None when it writes none."""
+    if _DECIMAL_TEXT.fullmatch(written) is None:
+        return None
+    return Decimal(written)
+
 
 def name(problems: Problems, value: str | None, field: str, *, limit: int = NAME_MAX) -> str:
     """A required single-line name: trimmed, non-empty, at most ``limit`` characters."""
     cleaned = (value or "").strip()
+    if not check_storable(problems, cleaned, field):
+        return cleaned
     if not cleaned:
         problems.add(ErrorCode.BLANK, f"{_label(field)} must not be blank.", field)
     elif len(cleaned) > limit:
@@ -53,7 +100,7 @@ def name(problems: Problems, value: str | None, field: str, *, limit: int = NAME
 def text(problems: Problems, value: str | None, field: str, *, limit: int = SHORT_TEXT_MAX) -> str:
     """Optional free text; ``None`` becomes the empty string."""
     cleaned = (value or "").strip()
-    if len(cleaned) > limit:
+    if check_storable(problems, cleaned, field) and len(cleaned) > limit:
         problems.add(ErrorCode.TOO_LONG, f"{_label(field)} is longer than {limit} characters.", field)
     return cleaned
 
@@ -66,6 +113,8 @@ def texts(problems: Problems, values: list[str], field: str, *, limit: int = NAM
     seen: dict[str, None] = {}
     for index, value in enumerate(values):
         cleaned = value.strip()
+        if not check_storable(problems, cleaned, field, str(index)):
+            continue
         if len(cleaned) > limit:
             problems.add(
                 ErrorCode.TOO_LONG,
@@ -139,6 +188,8 @@ def url(problems: Problems, value: str | None, field: str) -> str | None:
     if value is None or not value.strip():
         return None
     cleaned = value.strip()
+    if not check_storable(problems, cleaned, field):
+        return None
     if len(cleaned) > URL_MAX:
         problems.add(ErrorCode.TOO_LONG, f"{_label(field)} is longer than {URL_MAX} characters.", field)
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
@@ -22,6 +24,7 @@ from schema.kpi.mutations import KpiMutations
 from schema.kpi.types import Kpi, KpiMeasurement
 from schema.prepared import PreparedDocument
 from schema.queries import Query
+from schema.scalars import DECIMAL
 from schema.strategy.mutations import StrategyMutations
 from schema.strategy.types import Strategy, Tactic
 from schema.tenancy.demo import DemoMutations
@@ -77,7 +80,7 @@ def build_schema() -> Schema:
         mutation=Mutation,
         types=NODE_TYPES,
         extensions=[MaskUnexpectedErrors, PreparedDocument],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={Decimal: DECIMAL}),
     )
 
 

@@ -75,11 +75,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _time(raw: str) -> dt.datetime:
+    """A cursor's time, which must fit the datetime range in UTC as well (PostgreSQL compares it
+    in UTC: 9999-12-31T23:59:59-12:00 would overflow, and is no cursor's)."""
+    value = dt.datetime.fromisoformat(raw)
+    if value.tzinfo is not None:
+        value.astimezone(dt.UTC)  # OverflowError, an ArithmeticError: BAD_CURSOR
+    return value
+
+
 def _typed(value: Any) -> Any:
     if isinstance(value, dict) and len(value) == 1:
         ((tag, raw),) = value.items()
         converters: dict[str, Callable[[str], Any]] = {
-            "t": dt.datetime.fromisoformat,
+            "t": _time,
             "d": dt.date.fromisoformat,
             "u": uuid.UUID,
             "n": Decimal,

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access.models import EMAIL_MAX, Member
-from domain.values import NAME_MAX
+from domain.values import NAME_MAX, storable
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,11 @@ class Profile:
 
 
 def _claim(value: object, limit: int) -> str | None:
-    """A claim as stored: a non-blank string, trimmed and cut to ``limit`` characters."""
-    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
+    """A claim as stored: a non-blank string, trimmed and cut to ``limit`` characters. A claim no
+    text can be stored with (a NUL character, half of a surrogate pair) counts as left out."""
+    if not isinstance(value, str) or not value.strip() or not storable(value):
+        return None
+    return value.strip()[:limit]
 
 
 async def ensure_member(session: AsyncSession, subject: str, profile: Profile = Profile()) -> uuid.UUID:

@@ -15,6 +15,9 @@ no measurements itself. How it decides, for a KPI with target *T* and deadline *
 * **Pace ratio** = (current − start) / (the plan's value on the day of the latest
   measurement − start): 1 is exactly on plan. Judging the latest measurement against the plan
   on its own day keeps a KPI measured monthly from drifting behind between measurements.
+  The status is decided on the exact ratio (a fraction, never rounded); ``pace_ratio`` and
+  ``expected`` are shown rounded to four places, so a ratio of 0.69998 shows as 0.7000 and
+  is OFF_TRACK.
 * **Forecast** = the least-squares line through every measurement up to today, read at the
   deadline (needs two days with a measurement).
 
@@ -41,6 +44,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Final
 
 from domain.kpi.models import Direction, Metric, Unit
@@ -147,6 +151,7 @@ def progress(facts: KpiFacts) -> Progress:
         else None
     )
     pace = _pace(facts.last_value, start_value, planned_then)
+    shown_expected = None if expected is None else _decimal(expected)
     forecast = (
         facts.trend.at(facts.deadline, facts.as_of)
         if facts.trend is not None and facts.deadline is not None
@@ -157,8 +162,8 @@ def progress(facts: KpiFacts) -> Progress:
         current=facts.last_value,
         start_value=start_value,
         target=facts.target,
-        expected=expected,
-        pace_ratio=pace,
+        expected=shown_expected,
+        pace_ratio=None if pace is None else _decimal(pace),
         forecast=forecast,
         days_left=(facts.deadline - facts.as_of).days if facts.deadline is not None else None,
         last_observed_on=facts.last_observed_on,
@@ -179,37 +184,38 @@ def reached(direction: Direction, value: Decimal, target: Decimal) -> bool:
     return value >= target if upward(direction) else value <= target
 
 
-def _elapsed(facts: KpiFacts, period_start: dt.date | None, day: dt.date) -> Decimal | None:
+def _elapsed(facts: KpiFacts, period_start: dt.date | None, day: dt.date) -> Fraction | None:
     """The share of the KPI's period passed on ``day``, from 0 to 1; None without a period."""
     if period_start is None or facts.deadline is None or facts.deadline <= period_start:
         return None
-    passed = (day - period_start).days / Decimal((facts.deadline - period_start).days)
-    return min(max(passed, Decimal(0)), Decimal(1))
+    passed = Fraction((day - period_start).days, (facts.deadline - period_start).days)
+    return min(max(passed, Fraction(0)), Fraction(1))
 
 
 def _planned(
     facts: KpiFacts, start_value: Decimal | None, period_start: dt.date | None, day: dt.date
-) -> Decimal | None:
-    """The plan's value on ``day`` (for a KPI that keeps a line, the line itself)."""
+) -> Fraction | None:
+    """The plan's exact value on ``day`` (for a KPI that keeps a line, the line itself)."""
     if keeps_a_line(facts.direction):
-        return facts.target
+        return Fraction(facts.target)
     elapsed = _elapsed(facts, period_start, day)
     if start_value is None or elapsed is None:
         return None
-    return _round(start_value + (facts.target - start_value) * elapsed)
+    return Fraction(start_value) + (Fraction(facts.target) - Fraction(start_value)) * elapsed
 
 
-def _pace(current: Decimal | None, start_value: Decimal | None, expected: Decimal | None) -> Decimal | None:
-    if current is None or start_value is None or expected is None or expected == start_value:
+def _pace(current: Decimal | None, start_value: Decimal | None, planned: Fraction | None) -> Fraction | None:
+    """The exact pace ratio: what was gained against what the plan had gained by then."""
+    if current is None or start_value is None or planned is None or planned == Fraction(start_value):
         return None
-    return _round((current - start_value) / (expected - start_value))
+    return (Fraction(current) - Fraction(start_value)) / (planned - Fraction(start_value))
 
 
 def _status(
     facts: KpiFacts,
     start_value: Decimal | None,
-    planned: Decimal | None,
-    pace: Decimal | None,
+    planned: Fraction | None,
+    pace: Fraction | None,
     forecast: Decimal | None,
 ) -> ProgressStatus:
     current = facts.last_value
@@ -233,12 +239,17 @@ def _status(
             return ProgressStatus.AT_RISK  # no period to hold the pace against
         # Nothing was planned yet by the latest measurement, unless the target is the start itself.
         return ProgressStatus.OFF_TRACK if facts.target == start_value else ProgressStatus.ON_TRACK
-    if pace >= ON_TRACK_PACE:
+    if pace >= Fraction(ON_TRACK_PACE):
         return ProgressStatus.ON_TRACK
-    if pace >= AT_RISK_PACE:
+    if pace >= Fraction(AT_RISK_PACE):
         return ProgressStatus.AT_RISK
     return ProgressStatus.OFF_TRACK
 
 
 def _round(value: Decimal) -> Decimal:
     return value.quantize(_PLACES)
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """An exact value rounded to four places (half to even), however large it is."""
+    return Decimal(f"{round(value * 10_000)}E-4")

@@ -16,9 +16,10 @@ from typing import Protocol
 from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import values
 from domain.access.models import Membership
 from domain.access.roles import Role
-from domain.errors import DomainError, ErrorCode
+from domain.errors import DomainError, ErrorCode, Problems
 from domain.scope import Actor
 from domain.tenancy.models import Organization, Workspace
 
@@ -55,6 +56,9 @@ class DemoWorkspaces:
     async def create(self, session: AsyncSession, actor: Actor, scenario: str, now: dt.datetime) -> Workspace:
         """A new workspace holding ``scenario``, expiring after the lifetime; a member asking for
         it becomes its OWNER."""
+        problems = Problems()
+        values.check_storable(problems, scenario, "scenario")
+        problems.raise_if_any()
         known = [info.key for info in self.builder.scenarios()]
         if scenario not in known:
             raise DomainError.of(

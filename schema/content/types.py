@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from sqlalchemy import ColumnElement, FromClause, Row, exists, select
 
+from domain import values
 from domain.content.models import (
     ContentFormat,
     ContentStatus,
@@ -21,7 +22,7 @@ from domain.content.models import (
 )
 from domain.content.models import ContentItem as ContentItemRow
 from domain.content.models import ContentMetric as ContentMetricRow
-from domain.errors import DomainError
+from domain.errors import DomainError, Problems
 from domain.kpi.models import Metric
 from schema import ids
 from schema.context import Info
@@ -231,10 +232,14 @@ class ContentItemFilter:
     )
     statuses: list[ContentStatus] | None = None
     planned_from: dt.datetime | None = strawberry.field(
-        default=None, description="Planned at or after this time."
+        default=None,
+        description=(
+            "Planned at or after this time. Times are taken as plannedAt takes them: on a day from "
+            "1990-01-01 to 2199-12-31 (else OUT_OF_RANGE), UTC without an offset."
+        ),
     )
     planned_until: dt.datetime | None = strawberry.field(
-        default=None, description="Planned before this time."
+        default=None, description="Planned before this time (in the same range)."
     )
     unmapped: bool | None = strawberry.field(
         default=None,
@@ -276,10 +281,19 @@ class ContentFilter:
             channel_ids=decoded(given.channel_ids, "Channel", "channelIds"),
             audience_ids=decoded(given.audience_ids, "Audience", "audienceIds"),
             statuses=frozenset(given.statuses) if given.statuses is not None else None,
-            planned_from=given.planned_from,
-            planned_until=given.planned_until,
+            planned_from=_moment(given.planned_from, "planned_from", "plannedFrom"),
+            planned_until=_moment(given.planned_until, "planned_until", "plannedUntil"),
             unmapped=given.unmapped,
         )
+
+
+def _moment(value: dt.datetime | None, field: str, argument: str) -> dt.datetime | None:
+    """A time of the filter, within the range a stored time may take (as mutations check it)."""
+    problems = Problems()
+    checked = values.moment(problems, value, field)
+    if problems:
+        raise QueryError(f"filter.{argument}: {problems.items[0].message}", "OUT_OF_RANGE")
+    return checked
 
 
 def content_conditions(filter_: object) -> list[ColumnElement[bool]]:

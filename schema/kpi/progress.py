@@ -80,7 +80,11 @@ class KpiProgress:
         )
     )
     pace_ratio: Decimal | None = strawberry.field(
-        description="(current − start) / (expected − start): 1 is exactly on plan, below 0.7 is OFF_TRACK."
+        description=(
+            "(current − start) / (the plan on the day of the latest measurement − start): 1 is exactly "
+            "on plan, below 0.7 is OFF_TRACK. Shown rounded to four places; the status is decided on the "
+            "exact ratio (0.69998 shows as 0.7000 and is OFF_TRACK)."
+        )
     )
     forecast: Decimal | None = strawberry.field(
         description=(

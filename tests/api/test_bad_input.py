@@ -6,6 +6,8 @@ nothing changed (see ``builders.refused``).
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -351,6 +353,61 @@ async def test_a_non_numeric_decimal_is_a_graphql_error(
     gql: GraphQLClient, graph: dict[str, Any], value: str
 ) -> None:
     await _graphql_error(gql, MEASURE, every_id(graph), k=graph["kpis"][1], v=value, d="2025-01-01")
+
+
+#: What Python's Decimal reads but the Decimal scalar does not: digits of other scripts
+#: (Arabic-Indic, fullwidth, Devanagari, an Arabic decimal separator), spaces, underscores, sNaN.
+NOT_ASCII_DECIMALS = ["١٢٣", "１２", "४२", "1٫5", " 12", "12 ", "1_000", "sNaN"]
+
+LITERAL = """
+mutation($k: ID!, $d: Date! = "2025-01-01") {
+  createKpiMeasurement(input: {kpiId: $k, observedOn: $d, value: %s}) {
+    kpiMeasurement { value }
+    userErrors { code }
+  }
+}
+"""
+
+
+async def test_a_decimal_of_other_digits_is_a_graphql_error_in_variables_and_literals(
+    gql: GraphQLClient, graph: dict[str, Any]
+) -> None:
+    kpi = graph["kpis"][1]
+    before = await snapshot(gql, every_id(graph))
+    for value in [*NOT_ASCII_DECIMALS, True]:
+        variable = await gql.post(MEASURE, k=kpi, v=value, d="2025-01-01")
+        literal = await gql.post(LITERAL % json.dumps(value, ensure_ascii=False), k=kpi)
+        for body in (variable, literal):
+            assert body.get("data") is None, (value, body)
+            (error,) = body["errors"]
+            assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", (value, error)
+            assert "Value cannot represent a Decimal" in error["message"], (value, error)
+            assert "ASCII digits" in error["message"], (value, error)
+    assert await snapshot(gql, every_id(graph)) == before
+
+
+async def test_decimals_of_ascii_digits_are_read_and_infinity_is_not_finite(
+    gql: GraphQLClient, graph: dict[str, Any]
+) -> None:
+    read = [
+        ("12", "12"),
+        ("-0.5", "-0.5"),
+        ('"-0.5"', "-0.5"),
+        ('".5"', "0.5"),
+        ('"5."', "5"),
+        ('"1.5E+3"', "1500"),
+    ]
+    for day, (literal, stored) in enumerate(read, start=1):
+        data = await gql.data(LITERAL % literal, k=graph["kpis"][1], d=f"2025-02-{day:02}")
+        payload = data["createKpiMeasurement"]
+        assert payload["userErrors"] == [], literal
+        assert Decimal(payload["kpiMeasurement"]["value"]) == Decimal(stored), literal
+    for literal in ('"NaN"', '"-Infinity"', '"inf"'):
+        data = await gql.data(LITERAL % literal, k=graph["kpis"][1])
+        assert data["createKpiMeasurement"] == {
+            "kpiMeasurement": None,
+            "userErrors": [{"code": "NOT_FINITE"}],
+        }
 
 
 @pytest.mark.parametrize("value", ["2025-13-01", "2025-02-30", "yesterday", ""])

@@ -161,6 +161,17 @@ async def test_a_file_that_is_not_utf8_is_refused_at_its_row(gql: GraphQLClient)
     assert await measurements(gql, graph["kpis"][0]) == []
 
 
+async def test_a_cell_holding_a_nul_character_is_refused_at_its_row_and_column(gql: GraphQLClient) -> None:
+    """UTF-8 may hold NUL, which PostgreSQL stores in no text (encoded surrogates are no UTF-8)."""
+    graph = await strategy_graph(gql)
+    data = b"kpi,observed_on,value,note\nReach,2025-03-01,1,fine\nRe\x00ach,2025-03-02,2,ok\n"
+    data += b"Reach,2025-03-03,3,a\x00b\n"
+    payload = await upload(gql, graph["strategy"], data)
+    assert codes(payload) == [(["rows", "3", "kpi"], "INVALID_TEXT"), (["rows", "4", "note"], "INVALID_TEXT")]
+    assert payload["userErrors"][0]["message"].startswith("Row 3, column kpi: ")
+    assert await measurements(gql, graph["kpis"][0]) == []
+
+
 async def test_the_header_must_name_the_columns(gql: GraphQLClient) -> None:
     graph = await strategy_graph(gql)
     missing = await upload(gql, graph["strategy"], b"KPI;Value\nReach;1\n")

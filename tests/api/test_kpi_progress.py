@@ -113,6 +113,24 @@ async def test_progress_of_an_increasing_kpi_halfway(gql: GraphQLClient) -> None
     assert abs(forecast - _least_squares_at(points, dt.date(2030, 12, 27))) <= Decimal("0.001")
 
 
+async def test_the_status_is_decided_on_the_exact_pace_at_both_thresholds(gql: GraphQLClient) -> None:
+    """Halfway from 0 to 100,000 the plan expects 50,000: each day below gains a pace of value / 50,000.
+    The pace is shown rounded to four places; the status is decided on it exactly."""
+    graph = await _strategy(gql)
+    for value, status, shown in (
+        ("34999", "OFF_TRACK", "0.7000"),  # 0.69998 is below 0.7
+        ("35000", "AT_RISK", "0.7000"),
+        ("44999", "AT_RISK", "0.9000"),  # 0.89998 is below 0.9
+        ("45000", "ON_TRACK", "0.9000"),
+    ):
+        kpi = await _kpi(gql, graph, name=f"Followers {value}", baseline="0", target="100000")
+        await measure(gql, kpi, "2030-06-30", value)
+        result = await _progress(gql, kpi, "2030-06-30")
+        assert (result["status"], result["paceRatio"], result["expected"]) == (status, shown, "50000.0000"), (
+            value
+        )
+
+
 async def test_status_moves_with_the_measurements_and_the_day(gql: GraphQLClient) -> None:
     kpi = await _kpi(gql, await _strategy(gql))
     assert (await _progress(gql, kpi, "2030-06-30"))["status"] == "NO_DATA"

@@ -163,6 +163,18 @@ async def test_the_member_s_own_sign_in_names_them_for_everyone(db: Database) ->
         )
 
 
+async def test_a_claim_no_text_can_hold_is_taken_as_left_out(db: Database) -> None:
+    """A name or email with a NUL character or half of a surrogate pair cannot be stored: the
+    sign-in goes through, keeping what the last sign-in said."""
+    await sign_in(db, SAM, name="Sam Rivera", email="sam@rivera.test")
+    for name, email, kept in (
+        ("Sam\x00Okafor", "sam@okafor.test", ("Sam Rivera", "sam@okafor.test")),
+        ("Sam Okafor", "sam\ud800@bad.test", ("Sam Okafor", "sam@okafor.test")),
+    ):
+        viewer = await sign_in(db, SAM, name=name, email=email)
+        assert (viewer["member"]["name"], viewer["member"]["email"]) == kept
+
+
 async def test_no_tenant_can_change_the_member_s_name_or_email(db: Database) -> None:
     northwind, bluefin, sam = await sam_in_both(db)
     await sign_in(db, SAM, name="Sam Rivera", email="sam@rivera.test")

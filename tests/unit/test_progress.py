@@ -112,6 +112,42 @@ def test_status(
     assert result.status is status
 
 
+#: Halfway from 0 to 100,000 (or back) the plan expects 50,000 gained: the pace is gained / 50,000.
+#: Gained, the exact pace, the status it decides, and the pace as shown (rounded to four places).
+BOUNDARIES = [
+    ("34999", "0.69998", S.OFF_TRACK, "0.7000"),
+    ("35000", "0.7", S.AT_RISK, "0.7000"),
+    ("35001", "0.70002", S.AT_RISK, "0.7000"),
+    ("44999", "0.89998", S.AT_RISK, "0.9000"),
+    ("44999.99", "0.8999998", S.AT_RISK, "0.9000"),
+    ("45000", "0.9", S.ON_TRACK, "0.9000"),
+]
+
+
+@pytest.mark.parametrize(("gained", "pace", "status", "shown"), BOUNDARIES, ids=[b[1] for b in BOUNDARIES])
+@pytest.mark.parametrize("direction", [UP, DOWN], ids=["increase", "decrease"])
+def test_the_status_is_decided_on_the_exact_pace_and_only_shown_rounded(
+    direction: Direction, gained: str, pace: str, status: ProgressStatus, shown: str
+) -> None:
+    baseline, target = ("0", "100000") if direction is UP else ("100000", "0")
+    current = D(gained) if direction is UP else D(100000) - D(gained)
+    result = progress(facts(direction, baseline=baseline, target=target, current=str(current)))
+    assert (D(gained) / D(50000)) == D(pace)
+    assert result.status is status
+    assert result.pace_ratio == D(shown)
+    assert str(result.pace_ratio) == shown
+
+
+def test_a_pace_with_no_finite_decimal_is_judged_exactly() -> None:
+    """A third of the period passed: the plan then is a repeating decimal, 100 + 100 / 3."""
+    third = START + dt.timedelta(days=120)
+    on_track = progress(facts(UP, current="130", as_of=third))  # 30 / 33.33… = 0.9
+    assert on_track.status is S.ON_TRACK
+    assert on_track.pace_ratio == D("0.9000")
+    assert on_track.expected == D("133.3333")
+    assert progress(facts(UP, current="129.9999", as_of=third)).status is S.AT_RISK
+
+
 def test_figures_of_an_increasing_kpi_halfway() -> None:
     result = progress(facts(UP, current="140", trend=Trend(slope=0.25, level=140.0)))
     assert result.start_value == D("100")

@@ -12,12 +12,15 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strawberry.exceptions import StrawberryInputCoercionError
 
 from domain import values
+from domain.access.profiles import Profile
 from domain.errors import DomainError, ErrorCode, Problems
 from schema import ids
 from schema.errors import QueryError
 from schema.pagination import PAGE_DEFAULT, PageRequest, decode_cursor, encode_cursor
+from schema.scalars import parse_decimal
 
 
 def codes(problems: Problems) -> list[tuple[ErrorCode, tuple[str, ...]]]:
@@ -158,6 +161,132 @@ def test_texts_are_trimmed_deduplicated_and_limited() -> None:
     problems = Problems()
     assert values.texts(problems, ["x"] * 101, "locations") == []
     assert codes(problems) == [(ErrorCode.TOO_MANY, ("locations",))]
+
+
+UNSTORABLE = ["a\x00b", "\x00", "x\ud800y", "\udfff", "\udc00\ud83d", " \x00 "]
+
+
+@pytest.mark.parametrize("raw", UNSTORABLE)
+def test_a_text_with_nul_or_half_a_surrogate_pair_is_invalid_text_and_nothing_else(raw: str) -> None:
+    assert not values.storable(raw)
+    for check in (values.name, values.text, values.url):
+        problems = Problems()
+        check(problems, raw + "x" * 30_000, "brief")  # too long as well: one problem, INVALID_TEXT
+        assert codes(problems) == [(ErrorCode.INVALID_TEXT, ("brief",))], check
+        assert problems.items[0].message == (
+            "Brief holds a character that cannot be stored: a NUL character or half of a surrogate pair."
+        )
+    problems = Problems()
+    assert values.texts(problems, ["ok", raw, "fine", raw], "interests") == ["ok", "fine"]
+    assert codes(problems) == [
+        (ErrorCode.INVALID_TEXT, ("interests", "1")),
+        (ErrorCode.INVALID_TEXT, ("interests", "3")),
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw", ["مرحبا", "שלום", "e\u0301", "👩‍👩‍👧‍👦", "𝄞\U0010ffff", "\ufeff\u200b", "\x01\x7f", "\ud7ff\ue000"]
+)
+def test_any_other_text_is_storable(raw: str) -> None:
+    assert values.storable(raw)
+    problems = Problems()
+    assert values.name(problems, f" {raw} ", "name") == raw
+    assert not problems
+
+
+@given(st.text())
+def test_storable_is_what_utf8_and_postgresql_take(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        encodable = False
+    else:
+        encodable = True
+    assert values.storable(text) == (encodable and "\x00" not in text)
+
+
+@given(st.text(st.characters(codec=None, categories=["Cs"]), min_size=1))
+def test_no_lone_surrogate_is_storable(text: str) -> None:
+    assert not values.storable(text)
+
+
+# -- decimal text ----------------------------------------------------------------------------------
+
+WRITTEN = [
+    ("0", "0"),
+    ("-12.5", "-12.5"),
+    ("+3", "3"),
+    (".5", "0.5"),
+    ("5.", "5"),
+    ("1.5E+3", "1500"),
+    ("2e-2", "0.02"),
+    ("007", "7"),
+    ("NaN", "NaN"),
+    ("Infinity", "Infinity"),
+    ("-inf", "-Infinity"),
+]
+
+
+@pytest.mark.parametrize(("written", "read"), WRITTEN)
+def test_a_decimal_is_read_as_written_in_ascii(written: str, read: str) -> None:
+    decimal = values.decimal_of(written)
+    assert decimal is not None
+    assert str(decimal) == read or decimal == Decimal(read)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "١٢٣",
+        "１２",
+        "४२",
+        "1٫5",
+        "٣.٥",
+        " 12",
+        "12 ",
+        "1_000",
+        "1,5",
+        "sNaN",
+        "0x10",
+        "",
+        ".",
+        "e5",
+        "1e",
+        "--1",
+    ],
+)
+def test_a_decimal_of_other_digits_or_separators_is_no_decimal(written: str) -> None:
+    assert values.decimal_of(written) is None
+
+
+@given(st.text(max_size=12))
+def test_what_decimal_of_reads_is_ascii_and_what_decimal_reads(text: str) -> None:
+    read = values.decimal_of(text)
+    if read is not None:
+        assert text.isascii()
+        assert read.compare_total(Decimal(text)) == 0 or (read.is_nan() and Decimal(text).is_nan())
+
+
+@pytest.mark.parametrize(
+    ("given_value", "read"),
+    [(42, "42"), (2.5, "2.5"), (0.1, "0.1"), ("1.5E+3", "1.5E+3"), (1e400, "Infinity")],
+)
+def test_the_decimal_scalar_reads_json_numbers_and_ascii_strings(given_value: object, read: str) -> None:
+    assert str(parse_decimal(given_value)) == read
+
+
+@pytest.mark.parametrize("given_value", ["١٢٣", " 1", True, None, [1], {"n": 1}])
+def test_the_decimal_scalar_refuses_anything_else_saying_what_it_reads(given_value: object) -> None:
+    with pytest.raises(StrawberryInputCoercionError) as caught:
+        parse_decimal(given_value)
+    assert "Value cannot represent a Decimal" in str(caught.value)
+    assert "ASCII digits" in str(caught.value)
+
+
+def test_the_decimal_scalar_shows_a_long_value_cut_short() -> None:
+    with pytest.raises(StrawberryInputCoercionError) as caught:
+        parse_decimal("١" * 10_000)
+    assert len(str(caught.value)) < 300
 
 
 # -- url -------------------------------------------------------------------------------------------
@@ -356,6 +485,14 @@ def test_garbage_cursors_are_bad_cursor(bad: str) -> None:
     assert caught.value.extensions == {"code": "BAD_CURSOR"}
 
 
+@pytest.mark.parametrize("time", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_a_cursor_time_that_overflows_in_utc_is_bad_cursor(time: str) -> None:
+    bad = _b64(json.dumps([{"t": time}, {"u": str(uuid.uuid4())}]).encode())
+    with pytest.raises(QueryError) as caught:
+        decode_cursor(bad)
+    assert caught.value.extensions == {"code": "BAD_CURSOR"}
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
     lambda inner: (
@@ -415,3 +552,12 @@ def test_page_requests() -> None:
         with pytest.raises(QueryError) as caught:
             PageRequest.of(**bad)
         assert caught.value.extensions == {"code": "BAD_PAGINATION"}, bad
+
+
+# -- profiles --------------------------------------------------------------------------------------
+
+
+def test_a_sign_in_claim_no_text_can_hold_counts_as_left_out() -> None:
+    assert Profile.from_claims("Ann\x00", "ann@example.com") == Profile(None, "ann@example.com")
+    assert Profile.from_claims("Ann", "a\ud800@example.com") == Profile("Ann", None)
+    assert Profile.from_claims(" Åse Ørsted ", 7) == Profile("Åse Ørsted", None)
