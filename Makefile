@@ -60,7 +60,7 @@ bench: install  ## Time a page of 50 content items, the strategy report on N con
 	$(BIN)/python -m tests.bench.strategy_report $(or $(N),100000)
 	$(BIN)/python -m tests.bench.limits $(or $(N),100000)
 
-soak: install  ## Minutes of mixed reads and writes from several clients (SOAK_SECONDS=180, SOAK_CLIENTS=6): errors and memory over time
+soak: install  ## Mixed reads and writes from several clients against the served app (SOAK_SECONDS=180, SOAK_CLIENTS=6, SOAK_WORKERS=2, SOAK_SHARING=2 clients a workspace): errors, latency and memory every 10 s; fails on anything unexpected
 	$(BIN)/python -m tests.bench.soak
 
 clean:
