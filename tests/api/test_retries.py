@@ -22,6 +22,7 @@ from tests.api.builders import db_id
 from tests.api.helpers import content_item, strategy_graph
 from tests.client import GraphQLClient
 from tests.conftest import plain_url
+from tests.http.test_timeouts import waiting_on_locks
 
 MAP_MANY = """
 mutation($input: MapContentItemsInput!) {
@@ -38,14 +39,6 @@ async def deadlocks(owner: asyncpg.Connection) -> int:
         "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
     )
     return found
-
-
-async def waiting_on_locks(owner: asyncpg.Connection) -> int:
-    waiting: int = await owner.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-        " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-    )
-    return waiting
 
 
 @asynccontextmanager
