@@ -132,7 +132,9 @@ def factory() -> Starlette:
         graphiql=settings.graphiql,
         demo=demo_workspaces(settings),
         purge_every=settings.demo_purge_seconds,
-        authenticator=Authenticator(db, tokens, demo_mode=settings.demo_mode),
+        authenticator=Authenticator(
+            db, tokens, demo_mode=settings.demo_mode, cache_seconds=settings.caller_cache_seconds
+        ),
         settings=settings,
     )
 
@@ -165,24 +167,27 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[dict[str, Any]]:
-        purging = None
+        tasks = [asyncio.create_task(signing_in.usage.run(), name="record API keys' last use")]
         if purge_every is not None:
-            purging = asyncio.create_task(purge_periodically(db, purge_every), name="purge demo workspaces")
+            tasks.append(
+                asyncio.create_task(purge_periodically(db, purge_every), name="purge demo workspaces")
+            )
         yield {}
         await graphql.throttle.close()
-        if purging is not None:
-            purging.cancel()
+        for task in tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await purging
+                await task
+        await signing_in.close()
         await db.dispose()
 
     settings = settings or Settings()
     migrations_heads = heads()
-    authenticator = authenticator or Authenticator(db)
+    signing_in = authenticator or Authenticator(db)
     limits = document_limits(settings)
     graphql = GraphQLEndpoint(
         db=db,
-        authenticator=authenticator,
+        authenticator=signing_in,
         schema=schema,
         documents=Documents(
             schema._schema,
@@ -220,7 +225,7 @@ def create_app(
                 max_age=settings.cors_max_age,
             ),
             Middleware(CompressMiddleware, minimum_size=COMPRESS_MIN_BYTES),
-            Middleware(Authentication, authenticator=authenticator),
+            Middleware(Authentication, authenticator=signing_in),
         ],
         lifespan=lifespan,
         exception_handlers={

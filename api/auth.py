@@ -10,21 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import json
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import jwt
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Send
 from starlette.types import Scope as AsgiScope
 
+from api.callers import CallerCache
 from api.errors import error_response, unavailable_response
 from api.settings import JwtSettings
 from domain.access import api_keys
 from domain.access.authenticate import api_key_scope, demo_scope, member_scope
 from domain.access.models import SUBJECT_MAX
-from domain.persistence.database import Database, DatabaseUnavailable
+from domain.access.usage import KeyUsage
+from domain.persistence.database import Database, DatabaseUnavailable, Reads
 from domain.scope import Scope
+
+T = TypeVar("T")
 
 #: The error code of a 401 response.
 UNAUTHENTICATED = "UNAUTHENTICATED"
@@ -75,23 +83,46 @@ class TokenVerifier:
 
 
 class Authenticator:
-    """Turns a request's credentials into the caller's scope."""
+    """Turns a request's credentials into the caller's scope.
 
-    def __init__(self, db: Database, tokens: TokenVerifier | None = None, *, demo_mode: bool = False) -> None:
+    Scopes found are kept for ``cache_seconds`` (see :class:`~api.callers.CallerCache`), and
+    the use of an API key is noted in :attr:`usage`, which the app writes off the request path.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        tokens: TokenVerifier | None = None,
+        *,
+        demo_mode: bool = False,
+        cache_seconds: float = 30,
+    ) -> None:
         self.db = db
         self.tokens = tokens
         self.demo_mode = demo_mode
+        self.cache = CallerCache(db, cache_seconds)
+        self.usage = KeyUsage(db)
 
-    async def caller(self, connection: HTTPConnection) -> Scope:
+    async def caller(self, connection: HTTPConnection, reads: Reads | None = None) -> Scope:
+        """The caller's scope; what must be read for it is read with ``reads`` when given (the
+        request's own transaction), else on a connection of its own."""
         token = _bearer(connection.headers.get("authorization"))
         if token is not None and token.startswith(api_keys.MARK):
-            async with self.db.transaction(Scope.everything()) as session:
-                found = await api_key_scope(session, token, dt.datetime.now(dt.UTC))
-            if found is None:
-                # A key that grants nothing (unknown, revoked, expired) is refused like no key,
-                # also on a demo deployment: an integration must learn its key stopped working.
-                raise Unauthenticated("This API key is not valid: unknown, revoked or expired.")
-            return found
+            now = dt.datetime.now(dt.UTC)
+            credential = ("key", hashlib.sha256(token.encode()).digest())
+            scope = self.cache.get(credential)
+            if scope is None:
+                lookup = self.cache.lookup()
+                found = await self._read(reads, lambda read: api_key_scope(read, token, now))
+                if found is None:
+                    # A key that grants nothing (unknown, revoked, expired) is refused like no key,
+                    # also on a demo deployment: an integration must learn its key stopped working.
+                    raise Unauthenticated("This API key is not valid: unknown, revoked or expired.")
+                self.cache.keep(credential, found.scope, lookup, until=found.until)
+                scope = found.scope
+            assert scope.actor.id is not None
+            self.usage.used(scope.actor.id, now)
+            return scope
         if token is not None:
             if self.tokens is None:
                 raise Unauthenticated("This deployment does not accept sign-in tokens; use an API key.")
@@ -100,12 +131,37 @@ class Authenticator:
             subject = str(claims["sub"])
             if len(subject) > SUBJECT_MAX:
                 raise Unauthenticated(f"The token's subject is longer than {SUBJECT_MAX} characters.")
-            async with self.db.transaction(Scope.everything()) as session:
-                return await member_scope(session, subject, claims.get("name"), claims.get("email"))
+            name, email = claims.get("name"), claims.get("email")
+            credential = ("member", json.dumps([subject, name, email], default=str).encode())
+            scope = self.cache.get(credential)
+            if scope is None:
+                lookup = self.cache.lookup()
+                # Its own transaction: a member seen for the first time, or whose name changed, is
+                # written down; it commits before the request's reads begin.
+                async with self.db.transaction(Scope.everything()) as session:
+                    scope = await member_scope(session, subject, name, email)
+                self.cache.keep(credential, scope, lookup)
+            return scope
         if self.demo_mode:
-            async with self.db.read(Scope.everything()) as read:
-                return await demo_scope(read)
+            scope = self.cache.get(("demo",))
+            if scope is None:
+                lookup = self.cache.lookup()
+                scope = await self._read(reads, demo_scope)
+                self.cache.keep(("demo",), scope, lookup)
+            return scope
         raise Unauthenticated(SIGN_IN)
+
+    async def _read(self, reads: Reads | None, read: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        if reads is not None:
+            async with reads.connection(Scope.everything()) as connection:
+                return await read(connection)
+        async with self.db.read(Scope.everything()) as connection:
+            return await read(connection)
+
+    async def close(self) -> None:
+        """Stop listening for changes of access, and write the keys' last use."""
+        await self.cache.close()
+        await self.usage.flush()
 
     def refuse_anonymous(self, connection: HTTPConnection) -> None:
         """Refuse, without reading the database, a request that carries no credentials where

@@ -117,6 +117,13 @@ class Settings(DatabaseSettings):
         description="The longest a connection may sit idle inside a transaction before PostgreSQL ends"
         " it (0: no limit).",
     )
+    caller_cache_seconds: float = Field(
+        default=30,
+        ge=0,
+        le=3_600,
+        description="How long a process keeps a signed-in caller's scope (0: read it on every request);"
+        " any change of access clears it at once.",
+    )
     request_timeout_seconds: float = Field(
         default=5, gt=0, description="The longest one GraphQL request may take, from its first byte."
     )

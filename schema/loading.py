@@ -8,10 +8,11 @@ Each kind of read is declared once as a spec next to its GraphQL type:
 * :class:`ConnectionSpec` — a paginated, filterable child list (``Strategy.contentItems``);
 * a :data:`Fetch` — a domain read by key that computes figures in SQL (``Kpi.progress`` …).
 
-:class:`Loaders`, made per request, turns each spec into a DataLoader. A batch runs
-one statement on its own connection (so concurrent resolvers never share one), and
-every statement keeps to the caller's workspaces. The ORM is not involved: rows
-become GraphQL objects through each spec's ``convert``.
+:class:`Loaders`, made per request, turns each spec into a DataLoader. A batch runs one
+statement on the request's connection (:class:`~domain.persistence.database.Reads`: one
+transaction, and for a query one snapshot, for all of them; concurrent batches take turns),
+and every statement keeps to the caller's workspaces. The ORM is not involved: rows become
+GraphQL objects through each spec's ``convert``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
-from domain.persistence.database import Database
+from domain.persistence.database import Reads
 from domain.scope import Scope
 from schema.errors import QueryError
 from schema.pagination import CountKey, Page, PageKey, PageRequest, encode_cursor
@@ -138,9 +139,9 @@ SORT = "batch_sort_"
 class Loaders:
     """The DataLoaders of one request, made on first use."""
 
-    def __init__(self, db: Database, scope: Scope) -> None:
-        self.db = db
-        self.scope = scope
+    def __init__(self, reads: Reads) -> None:
+        self.reads = reads
+        self.scope = reads.scope
         self._loaders: dict[tuple[str, int], DataLoader[Any, Any]] = {}
 
     def _get(self, kind: str, spec: object, make: Callable[[], DataLoader[Any, Any]]) -> DataLoader[Any, Any]:
@@ -151,7 +152,7 @@ class Loaders:
         return loader
 
     async def _rows(self, stmt: Executable, **params: Any) -> Sequence[Row[Any]]:
-        async with self.db.read(self.scope) as connection:
+        async with self.reads.connection(self.scope) as connection:
             result = await connection.execute(stmt, params)
             return list(result.all())
 
@@ -171,7 +172,7 @@ class Loaders:
         """Batches ``fetch`` (a module-level function) per request; a key it does not find is None."""
 
         async def load(keys: Sequence[K]) -> list[V | None]:
-            async with self.db.read(self.scope) as connection:
+            async with self.reads.connection(self.scope) as connection:
                 found = await fetch(connection, self.scope, keys)
             return [found.get(key) for key in keys]
 

@@ -85,5 +85,8 @@ async def signed_in(
     app = create_app(db, demo=demo, authenticator=authenticator, settings=settings)
     headers = auth.bearer(credential) if credential is not None else {}
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=headers) as http:
-        yield GraphQLClient(http)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=headers) as http:
+            yield GraphQLClient(http)
+    finally:
+        await authenticator.close()

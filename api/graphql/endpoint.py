@@ -42,11 +42,11 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from api.auth import CHALLENGE, UNAUTHENTICATED, Authenticator, Unauthenticated, request_id_of
 from api.errors import GRAPHQL_RESPONSE_JSON, error_body, error_response, unavailable_response
-from api.graphql.documents import Documents
+from api.graphql.documents import Documents, Prepared
 from api.graphql.limits import coded_error
 from api.graphql.params import Params, Refusal, from_body, from_query_string, response_media_type
 from api.throttle import Decision, Throttle
-from domain.persistence.database import Database, DatabaseUnavailable
+from domain.persistence.database import Database, DatabaseUnavailable, Reads
 from domain.scope import ActorKind, Scope
 from domain.tenancy.demo import DemoWorkspaces
 from schema.build import Schema
@@ -158,12 +158,36 @@ class GraphQLEndpoint:
         cap = self.documents.limits.max_cost
         if cost > cap:
             return _graphql_errors([_too_complex(cost, cap)], media_type)
-        caller = await self._caller(request)
-        decision = await self.throttle.spend(_budget_key(caller, request), cost)
+        # A query reads one snapshot, on one connection, the caller's sign-in included. A
+        # mutation's payload reads what its transaction committed, on a connection taken after it.
+        query = operation.operation is OperationType.QUERY
+        reads = self.db.reads(Scope.everything(), snapshot=query)
+        try:
+            caller = await self._caller(request, reads if query else None)
+            budget = _budget_key(caller, request)
+            return await self._execute(
+                request_id, media_type, params, text, prepared, cost, caller, budget, reads
+            )
+        finally:
+            await reads.close()
+
+    async def _execute(
+        self,
+        request_id: str,
+        media_type: str,
+        params: Params,
+        text: str,
+        prepared: Prepared,
+        cost: int,
+        caller: Scope,
+        budget: str,
+        reads: Reads,
+    ) -> Response:
+        decision = await self.throttle.spend(budget, cost)
         if not decision.allowed:
             return _throttled(cost, decision, media_type)
         self.documents.remember(params, text)
-        context = Context(db=self.db, scope=caller, request_id=request_id, demo=self.demo)
+        context = Context(db=self.db, scope=caller, request_id=request_id, reads=reads, demo=self.demo)
         context.document = prepared.document
         try:
             async with asyncio.timeout(self.limits.request_seconds):
@@ -207,9 +231,9 @@ class GraphQLEndpoint:
             return JSONResponse(body, status_code=503, headers=headers, media_type=media_type)
         return JSONResponse(body, status_code=status, media_type=media_type)
 
-    async def _caller(self, request: Request) -> Scope:
+    async def _caller(self, request: Request, reads: Reads | None) -> Scope:
         try:
-            return await self.authenticator.caller(request)
+            return await self.authenticator.caller(request, reads)
         except Unauthenticated as error:
             raise Refusal(401, UNAUTHENTICATED, str(error), headers=CHALLENGE) from None
 

@@ -63,13 +63,6 @@ def matches(key_hash: bytes, secret: str) -> bool:
     return hmac.compare_digest(key_hash, digest(secret))
 
 
-def usable(key: ApiKey | None, secret: str, now: dt.datetime) -> bool:
-    """Whether the key exists, the secret is its own, and it is neither revoked nor expired."""
-    if key is None or not matches(key.secret_hash, secret):
-        return False
-    return status(key.revoked_at, key.expires_at, now) is KeyStatus.ACTIVE
-
-
 @dataclass(frozen=True, slots=True)
 class KeyRequest:
     name: str

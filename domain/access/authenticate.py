@@ -1,7 +1,10 @@
 """From a verified identity (a member's subject, an API key, a demo visitor) to their scope.
 
 Each lookup is one statement in the usual case: the grants, with organization roles spread
-over the organization's workspaces.
+over the organization's workspaces. The service keeps the scopes it found for a while; every
+change of the tables they are made of (:data:`ACCESS_TABLES`) is announced on
+:data:`ACCESS_CHANNEL` (migration 0009), and this process's own changes through
+:meth:`~domain.persistence.database.Database.watch`.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.access import api_keys
@@ -22,8 +26,10 @@ from domain.access.roles import Role, key_role
 from domain.scope import Actor, ActorKind, Scope
 from domain.tenancy.models import Workspace
 
-#: How stale an API key's last-used time may get before a request writes it again.
-LAST_USED_PRECISION = dt.timedelta(minutes=1)
+#: The channel on which PostgreSQL announces a change of who may see and do what.
+ACCESS_CHANNEL = "redthread_access"
+#: The tables a scope is made of.
+ACCESS_TABLES = frozenset({"organization", "workspace", "member", "membership", "api_key"})
 
 
 def _scope(rows: Iterable[Any], actor: Actor) -> Scope:
@@ -83,45 +89,54 @@ async def member_scope(session: AsyncSession, subject: str, name: object, email:
     return _scope(rows, Actor(ActorKind.MEMBER, first.member_id, profile.name or subject))
 
 
-async def api_key_scope(session: AsyncSession, token: str, now: dt.datetime) -> Scope | None:
-    """The scope of a usable API key; None for anything else (unknown, revoked, expired, wrong secret).
+@dataclass(frozen=True, slots=True)
+class KeyAccess:
+    """What a usable API key may reach, and until when (its expiry; None: until revoked)."""
+
+    scope: Scope
+    until: dt.datetime | None
+
+
+async def api_key_scope(connection: AsyncConnection, token: str, now: dt.datetime) -> KeyAccess | None:
+    """What a usable API key reaches; None for anything else (unknown, revoked, expired, wrong secret).
 
     The key reaches its workspace, or every workspace of its organization, with the role
-    its widest scope stands for.
+    its widest scope stands for. Reading it writes nothing: the time it was used is recorded
+    apart (:class:`domain.access.usage.KeyUsage`).
     """
     parts = api_keys.split_token(token)
     if parts is None:
         return None
     prefix, secret = parts
+    keys = ApiKey.__table__
     stmt = (
-        select(ApiKey, Workspace.id.label("reached"))
+        select(keys, Workspace.id.label("reached"))
+        .select_from(keys)
         .outerjoin(
             Workspace,
             and_(
-                Workspace.organization_id == ApiKey.organization_id,
-                or_(ApiKey.workspace_id.is_(None), Workspace.id == ApiKey.workspace_id),
+                Workspace.organization_id == keys.c.organization_id,
+                or_(keys.c.workspace_id.is_(None), Workspace.id == keys.c.workspace_id),
             ),
         )
-        .where(ApiKey.prefix == prefix)
+        .where(keys.c.prefix == prefix)
     )
-    rows = (await session.execute(stmt)).all()
-    key = rows[0].ApiKey if rows else None
-    if key is None or not api_keys.usable(key, secret, now):
+    rows = (await connection.execute(stmt)).all()
+    if not rows:
         return None
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
-        await session.execute(
-            update(ApiKey)
-            .where(ApiKey.id == key.id)
-            .values(last_used_at=now, updated_at=ApiKey.updated_at)
-            .execution_options(synchronize_session=False)
-        )
+    key = rows[0]
+    if not api_keys.matches(key.secret_hash, secret):
+        return None
+    if api_keys.status(key.revoked_at, key.expires_at, now) is not api_keys.KeyStatus.ACTIVE:
+        return None
     role = key_role(key.scopes)
     workspaces = {row.reached for row in rows if row.reached is not None}
-    return Scope.granted(
+    scope = Scope.granted(
         {id_: frozenset({role}) for id_ in workspaces},
         {key.organization_id: frozenset({role})} if key.workspace_id is None else {},
         Actor(ActorKind.API_KEY, key.id, key.name),
     )
+    return KeyAccess(scope, key.expires_at)
 
 
 async def demo_scope(connection: AsyncConnection) -> Scope:

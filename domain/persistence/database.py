@@ -1,11 +1,16 @@
 """The engine, the session factory and the unit of work.
 
 Writes go through :meth:`Database.transaction`: one ``AsyncSession`` that commits when
-the block ends and rolls back entirely when it raises. Reads use :meth:`Database.read`,
-a plain connection per batch, with no ORM identity map to fill. Both first bind the
-caller's scope to the transaction, so row-level security sees the same workspaces
-the queries filter on. A workspace the unit of work creates joins the bound workspaces
-(see :func:`_admit_new_workspace`).
+the block ends and rolls back entirely when it raises. The reads of a request share one
+:class:`Reads` (:meth:`Database.reads`): one connection and one transaction, opened on the
+first read, with no ORM identity map to fill; a query's reads see one snapshot. Other reads
+(a health check, a file download) take a connection of their own with :meth:`Database.read`.
+Each first binds the caller's scope to the transaction, so row-level security sees the same
+workspaces the queries filter on. A workspace the unit of work creates joins the bound
+workspaces (see :func:`_admit_new_workspace`).
+
+A committed unit of work that changed rows of tables someone watches
+(:meth:`Database.watch`, e.g. who may see what) tells them right after its commit.
 
 When the database cannot be reached — no connection free in the pool within the pool
 timeout, the server down, restarting or refusing connections, a connection lost midway —
@@ -19,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -33,7 +38,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, UOWTransaction
 
 from domain.activity import recording as activity
 from domain.base import new_id
@@ -80,6 +85,35 @@ def _admit_new_workspace(_mapper: Mapper[Workspace], connection: Connection, wor
     if workspace.id is None:
         workspace.id = new_id()
     connection.execute(ADMIT_WORKSPACE, {"workspace_id": workspace.id})
+
+
+#: The names of the tables a unit of work changed, in its session's ``info`` (see :meth:`Database.watch`).
+_CHANGED = "redthread.changed_tables"
+
+
+def _changed(session: Session) -> set[str]:
+    changed: set[str] = session.info.setdefault(_CHANGED, set())
+    return changed
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, _flush: UOWTransaction) -> None:
+    """Which tables the unit of work's flushed objects belong to."""
+    changed = _changed(session)
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(type(instance), "__table__", None)
+        if table is not None:
+            changed.add(table.name)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_executed(state: ORMExecuteState) -> None:
+    """Which table an INSERT, UPDATE or DELETE statement run in the unit of work changes."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        name = getattr(table, "name", None)
+        if isinstance(name, str):
+            _changed(state.session).add(name)
 
 
 class DatabaseUnavailable(Exception):
@@ -170,6 +204,26 @@ class Database:
         )
         event.listen(self.engine.sync_engine, "handle_error", _lost_connection)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._watchers: list[tuple[frozenset[str], Callable[[], None]]] = []
+
+    def watch(self, tables: Collection[str], changed: Callable[[], None]) -> None:
+        """Call ``changed`` right after each unit of work of this process that changed rows of
+        ``tables`` (through the ORM: objects flushed, or INSERT/UPDATE/DELETE statements run in
+        the session) has committed."""
+        self._watchers.append((frozenset(tables), changed))
+
+    def _committed(self, session: AsyncSession) -> None:
+        changed = session.sync_session.info.pop(_CHANGED, None)
+        if not changed:
+            return
+        for tables, tell in self._watchers:
+            if not tables.isdisjoint(changed):
+                tell()
+
+    def reads(self, scope: Scope, *, snapshot: bool) -> Reads:
+        """The reads of one request within ``scope``: one connection and one transaction, opened on
+        the first read (see :class:`Reads`). Close them with :meth:`Reads.close`."""
+        return Reads(self, scope, snapshot=snapshot)
 
     @asynccontextmanager
     async def transaction(self, scope: Scope) -> AsyncIterator[AsyncSession]:
@@ -200,7 +254,9 @@ class Database:
                     await asyncio.shield(commit)
                 except asyncio.CancelledError:
                     await commit
+                    self._committed(session)
                     raise
+                self._committed(session)
         except exc.DBAPIError as error:
             if connection_lost(error):
                 raise _unavailable(error) from error
@@ -250,6 +306,85 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class Reads:
+    """Every read of one request: one connection and one transaction, opened on the first read
+    with the caller's scope bound to it.
+
+    With ``snapshot`` (the reads of a query) the transaction is read only and REPEATABLE READ:
+    each statement sees the database as the first one did, so two fields of one response never
+    disagree about a row another request changed meanwhile. Without it (the reads of a
+    mutation's payload, after its own transaction committed) each statement sees what was
+    committed before it started.
+
+    Concurrent resolvers take turns on the connection, one statement (or one domain read) at a
+    time. A statement that fails ends the transaction with it; the next read opens a new one.
+    """
+
+    def __init__(self, db: Database, scope: Scope, *, snapshot: bool) -> None:
+        self._db = db
+        #: Whose reads these are; a read binds it anew when it changed since the last one.
+        self.scope = scope
+        self._snapshot = snapshot
+        self._connection: AsyncConnection | None = None
+        self._bound: Scope | None = None
+        self._turn = asyncio.Lock()
+
+    @asynccontextmanager
+    async def connection(self, scope: Scope | None = None) -> AsyncIterator[AsyncConnection]:
+        """The request's connection, its turn held for the block, bound to ``scope`` (by default
+        :attr:`scope`): e.g. ``Scope.everything()`` while the caller is being signed in."""
+        wanted = self.scope if scope is None else scope
+        async with self._turn:
+            connection = self._connection
+            if connection is None:
+                connection = await self._db._opened(self._db.engine.connect, self._begin(wanted))
+                self._connection, self._bound = connection, wanted
+            elif self._bound is not wanted:
+                await self._rebind(connection, wanted)
+            try:
+                yield connection
+            except exc.DBAPIError as error:
+                await self._drop()
+                if connection_lost(error):
+                    raise _unavailable(error) from error
+                raise
+            except (asyncio.CancelledError, GeneratorExit):
+                # Stopped midway through a statement: the connection's state is unknown.
+                await self._drop()
+                raise
+
+    def _begin(self, scope: Scope) -> Callable[[AsyncConnection], Awaitable[None]]:
+        async def begin(connection: AsyncConnection) -> None:
+            await connection.start()
+            if self._snapshot:
+                await connection.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+            await connection.execute(BIND_SCOPE, scope_settings(scope))
+
+        return begin
+
+    async def _rebind(self, connection: AsyncConnection, scope: Scope) -> None:
+        try:
+            await connection.execute(BIND_SCOPE, scope_settings(scope))
+        except exc.DBAPIError as error:
+            await self._drop()
+            if connection_lost(error):
+                raise _unavailable(error) from error
+            raise
+        self._bound = scope
+
+    async def _drop(self) -> None:
+        connection, self._connection, self._bound = self._connection, None, None
+        if connection is not None:
+            await asyncio.shield(_close(connection))
+
+    async def close(self) -> None:
+        """End the transaction and give the connection back (nothing to do when nothing was read)."""
+        async with self._turn:
+            await self._drop()
 
 
 def _unavailable(error: BaseException) -> DatabaseUnavailable:

@@ -174,7 +174,7 @@ class Strategy(Node):
     ) -> str:
         day = judged_on(as_of)
         figures = await report.figures(info, self.db_id, day)
-        async with info.context.db.read(info.context.scope) as connection:
+        async with info.context.reads.connection() as connection:
             found = await brief(connection, info.context.scope, self.db_id, day, figures)
         assert found is not None, "a strategy the caller can see can be written down"
         return render(found, format)

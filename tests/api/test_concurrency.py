@@ -23,6 +23,7 @@ import asyncpg
 import pytest
 
 from domain.persistence.database import Database
+from domain.persistence.notifications import LISTENER
 from domain.persistence.settings import DatabaseSettings, service_url
 from tests import auth
 from tests.api.builders import db_id
@@ -119,6 +120,7 @@ async def _others_gone(owner: asyncpg.Connection, within: float = 20) -> None:
         others: int = await owner.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
             " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            f" AND application_name <> '{LISTENER}'"
         )
         if not others:
             return

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from strawberry.types import ExecutionResult
 
 from api.app import purge_periodically
 from domain.channel.models import Platform
@@ -118,6 +119,19 @@ async def test_concurrent_creations_do_not_pass_the_cap(db: Database, demo_gql: 
     assert sum(r["workspace"] is not None for r in results) == LIMIT
 
 
+async def _as_workspace(
+    db: Database, workspace: str, query: str, variables: dict[str, Any]
+) -> ExecutionResult:
+    """``query`` run on the schema directly by a caller scoped to one workspace."""
+    scope = Scope.of(ids.decode(workspace, "Workspace"))
+    reads = db.reads(scope, snapshot=True)
+    try:
+        context = Context(db=db, scope=scope, request_id="isolation", reads=reads)
+        return await schema.execute(query, variables, context_value=context)
+    finally:
+        await reads.close()
+
+
 async def test_a_demo_workspace_is_isolated(db: Database, demo_gql: GraphQLClient) -> None:
     one = (await _create(demo_gql, "law-firm"))["workspace"]
     other = (await _create(demo_gql, "law-firm"))["workspace"]
@@ -125,14 +139,12 @@ async def test_a_demo_workspace_is_isolated(db: Database, demo_gql: GraphQLClien
     other_items = [n["id"] for n in other["strategies"]["nodes"][0]["contentItems"]["nodes"]]
     assert not set(one_items) & set(other_items)
     # A caller scoped to one workspace reaches none of the other's ids.
-    context = Context(db=db, scope=Scope.of(ids.decode(one["id"], "Workspace")), request_id="isolation")
     query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
-    seen = await schema.execute(query, {"ids": [one["id"], *one_items[:50]]}, context_value=context)
+    seen = await _as_workspace(db, one["id"], query, {"ids": [one["id"], *one_items[:50]]})
     assert seen.errors is None
     assert seen.data is not None
     assert all(node is not None for node in seen.data["nodes"])
-    context = Context(db=db, scope=Scope.of(ids.decode(one["id"], "Workspace")), request_id="isolation")
-    hidden = await schema.execute(query, {"ids": [other["id"], *other_items[:50]]}, context_value=context)
+    hidden = await _as_workspace(db, one["id"], query, {"ids": [other["id"], *other_items[:50]]})
     assert hidden.errors is None
     assert hidden.data is not None
     assert hidden.data["nodes"] == [None] * (1 + min(50, len(other_items)))
