@@ -141,7 +141,7 @@ async def owner_db(fresh_url: str) -> AsyncIterator[Database]:
 
 
 _IN_LIST = re.compile(r"IN \(\$\d+(?:::\w+)?(?:, \$\d+(?:::\w+)?)*\)")
-_NODE_LOAD = re.compile(r"\.id IN \(…\)")
+_NODE_LOAD = re.compile(r"\.id = ANY \(\$\d+::UUID\[\]\)")
 
 
 @dataclass

@@ -117,27 +117,25 @@ _order = [audience_table.c.created_at, audience_table.c.id]
 AUDIENCES_OF_STRATEGY = ListSpec(
     audience_table, list(audience_table.c), audience_table.c.strategy_id, _visible, _order, Audience.from_row
 )
-AUDIENCES_OF_STRATEGY_CHANNEL = ListSpec(
-    audience_table.join(
-        strategy_channel_audience, strategy_channel_audience.c.audience_id == audience_table.c.id
-    ),
-    list(audience_table.c),
+AUDIENCES_OF_STRATEGY_CHANNEL = ListSpec.through(
+    audience_table,
+    strategy_channel_audience.c.audience_id,
     strategy_channel_audience.c.strategy_channel_id,
     _visible,
     _order,
     Audience.from_row,
 )
-AUDIENCES_OF_KPI = ListSpec(
-    audience_table.join(kpi_audience, kpi_audience.c.audience_id == audience_table.c.id),
-    list(audience_table.c),
+AUDIENCES_OF_KPI = ListSpec.through(
+    audience_table,
+    kpi_audience.c.audience_id,
     kpi_audience.c.kpi_id,
     _visible,
     _order,
     Audience.from_row,
 )
-AUDIENCES_OF_CONTENT_ITEM = ListSpec(
-    audience_table.join(content_item_audience, content_item_audience.c.audience_id == audience_table.c.id),
-    list(audience_table.c),
+AUDIENCES_OF_CONTENT_ITEM = ListSpec.through(
+    audience_table,
+    content_item_audience.c.audience_id,
     content_item_audience.c.content_item_id,
     _visible,
     _order,

@@ -164,12 +164,9 @@ STRATEGY_CHANNELS_OF_CHANNEL = ListSpec(
     _chosen_order,
     StrategyChannel.from_row,
 )
-CHANNELS_OF_AUDIENCE = ListSpec(
-    strategy_channel_table.join(
-        strategy_channel_audience,
-        strategy_channel_audience.c.strategy_channel_id == strategy_channel_table.c.id,
-    ),
-    list(strategy_channel_table.c),
+CHANNELS_OF_AUDIENCE = ListSpec.through(
+    strategy_channel_table,
+    strategy_channel_audience.c.strategy_channel_id,
     strategy_channel_audience.c.audience_id,
     _chosen_visible,
     _chosen_order,

@@ -212,17 +212,17 @@ KPI = register("Kpi", NodeSpec(kpi_table, kpi_table.c.id, _visible, Kpi.from_row
 KPIS_OF_STRATEGY = ListSpec(
     kpi_table, list(kpi_table.c), kpi_table.c.strategy_id, _visible, _order, Kpi.from_row
 )
-KPIS_OF_TACTIC = ListSpec(
-    kpi_table.join(kpi_tactic, kpi_tactic.c.kpi_id == kpi_table.c.id),
-    list(kpi_table.c),
+KPIS_OF_TACTIC = ListSpec.through(
+    kpi_table,
+    kpi_tactic.c.kpi_id,
     kpi_tactic.c.tactic_id,
     _visible,
     _order,
     Kpi.from_row,
 )
-KPIS_OF_AUDIENCE = ListSpec(
-    kpi_table.join(kpi_audience, kpi_audience.c.kpi_id == kpi_table.c.id),
-    list(kpi_table.c),
+KPIS_OF_AUDIENCE = ListSpec.through(
+    kpi_table,
+    kpi_audience.c.kpi_id,
     kpi_audience.c.audience_id,
     _visible,
     _order,
@@ -245,9 +245,9 @@ MEASUREMENTS_OF_KPI = ConnectionSpec(
     order=[measurement_table.c.observed_on, measurement_table.c.id],
     convert=KpiMeasurement.from_row,
 )
-KPIS_OF_CONTENT_ITEM = ListSpec(
-    kpi_table.join(content_item_kpi, content_item_kpi.c.kpi_id == kpi_table.c.id),
-    list(kpi_table.c),
+KPIS_OF_CONTENT_ITEM = ListSpec.through(
+    kpi_table,
+    content_item_kpi.c.kpi_id,
     content_item_kpi.c.content_item_id,
     _visible,
     _order,

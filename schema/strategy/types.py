@@ -278,9 +278,9 @@ STRATEGIES_OF_WORKSPACE = ConnectionSpec(
     convert=Strategy.from_row,
     filter=lambda statuses: [strategy_table.c.status.in_(statuses)] if statuses else [],  # type: ignore[arg-type]
 )
-TACTICS_OF_KPI = ListSpec(
-    tactic_table.join(kpi_tactic, kpi_tactic.c.tactic_id == tactic_table.c.id),
-    list(tactic_table.c),
+TACTICS_OF_KPI = ListSpec.through(
+    tactic_table,
+    kpi_tactic.c.tactic_id,
     kpi_tactic.c.kpi_id,
     in_workspace(tactic_table.c.workspace_id),
     [tactic_table.c.position, tactic_table.c.created_at, tactic_table.c.id],
