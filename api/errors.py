@@ -10,9 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.responses import JSONResponse
+import orjson
+from starlette.responses import JSONResponse as StarletteJSONResponse
 
 from domain.persistence.database import DatabaseUnavailable
+
+
+class JSONResponse(StarletteJSONResponse):
+    """A JSON response written by orjson: the same compact UTF-8 as the standard library's, in a
+    fraction of the time (a page of 50 content items is 10–20 kB)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
 
 #: The media type of GraphQL responses that clients ask for (GraphQL over HTTP).
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"

@@ -34,14 +34,14 @@ from typing import Any, TypeVar
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from api.auth import CHALLENGE, UNAUTHENTICATED, Authenticator, Unauthenticated, request_id_of
-from api.errors import GRAPHQL_RESPONSE_JSON, error_body, error_response, unavailable_response
+from api.errors import GRAPHQL_RESPONSE_JSON, JSONResponse, error_body, error_response, unavailable_response
 from api.graphql.documents import Documents, Prepared
 from api.graphql.limits import coded_error
 from api.graphql.params import Params, Refusal, from_body, from_query_string, response_media_type
