@@ -39,6 +39,7 @@ from domain.persistence.settings import asyncpg_url, service_url
 from domain.scope import Scope
 from domain.tenancy.demo import DemoWorkspaces, purge_expired
 from schema.build import schema
+from schema.compiled.plan import Planner
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +212,7 @@ def create_app(
         ),
         graphiql=graphiql,
         demo=demo,
+        planner=Planner(schema._schema) if settings.compiled_plans else None,
     )
     return Starlette(
         routes=[

@@ -117,6 +117,11 @@ class Settings(DatabaseSettings):
         description="The longest a connection may sit idle inside a transaction before PostgreSQL ends"
         " it (0: no limit).",
     )
+    compiled_plans: bool = Field(
+        default=True,
+        description="Answer the queries whose fields map to tables with one SQL statement each, without"
+        " the GraphQL executor (false: every query runs on the executor).",
+    )
     caller_cache_seconds: float = Field(
         default=30,
         ge=0,

@@ -6,8 +6,11 @@ test's data has; the tests of access itself make their own members and keys.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -82,3 +85,16 @@ async def own_everything(db: Database, subject: str = OPERATOR) -> None:
             ]
             stmt = insert(Membership).values(rows).on_conflict_do_nothing()
             await session.execute(stmt)
+
+
+async def until(condition: Callable[[], bool], within: float = 10) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        await asyncio.sleep(0.01)
+
+
+async def listening(authenticator: Authenticator) -> None:
+    """Wait until the cache hears of changes (its listener starts with the first request)."""
+    authenticator.cache.get(("start listening",))
+    await until(lambda: authenticator.cache.listening)

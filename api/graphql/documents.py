@@ -58,6 +58,8 @@ class Prepared:
     errors: tuple[GraphQLError, ...] = ()
     fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict)
     operations: tuple[OperationDefinitionNode, ...] = ()
+    #: The operations (by name) a compiled plan cannot answer: the executor runs them.
+    uncompiled: set[str | None] = field(default_factory=set)
 
     def operation(self, name: str | None) -> OperationDefinitionNode | GraphQLError:
         """The operation to run: the one named, or the only one."""

@@ -174,6 +174,7 @@ class Database:
         lock_timeout_ms: int = 0,
         idle_in_transaction_timeout_ms: int = 0,
         pool_timeout_seconds: float = 30,
+        application_name: str = "redthread",
         **engine_options: Any,
     ) -> None:
         """The engine over ``url``.
@@ -181,7 +182,8 @@ class Database:
         PostgreSQL cancels a statement running past ``statement_timeout_ms`` or waiting for a
         lock past ``lock_timeout_ms``, and ends a session idle in a transaction past
         ``idle_in_transaction_timeout_ms`` (0: no limit). Waiting for a pooled connection past
-        ``pool_timeout_seconds`` raises :class:`DatabaseUnavailable`.
+        ``pool_timeout_seconds`` raises :class:`DatabaseUnavailable`. PostgreSQL shows the
+        connections as ``application_name`` (``pg_stat_activity``).
         """
         self.url = asyncpg_url(url)
         server_settings = {
@@ -191,6 +193,7 @@ class Database:
             "statement_timeout": str(statement_timeout_ms),
             "lock_timeout": str(lock_timeout_ms),
             "idle_in_transaction_session_timeout": str(idle_in_transaction_timeout_ms),
+            "application_name": application_name,
         }
         self.engine: AsyncEngine = create_async_engine(
             self.url,

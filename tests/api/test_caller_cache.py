@@ -4,8 +4,7 @@ access is honoured from the next request on: made here, by another process, or b
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -20,24 +19,12 @@ from tests import auth
 from tests.api.builders import db_id
 from tests.api.callers import refused_as_unauthenticated
 from tests.api.test_api_keys import REVOKE, WORKSPACE, key_for, key_row, organization_with_admin
+from tests.auth import listening, until
 from tests.client import GraphQLClient, signed_in
 from tests.conftest import StatementLog
 
 MEMBERS = "query($o: ID!) { organization(id: $o) { members { nodes { id member { subject } } } } }"
 REVOKE_ROLE = "mutation($id: ID!) { revokeRole(input: {id: $id}) { deletedId userErrors { code } } }"
-
-
-async def until(condition: Callable[[], bool], within: float = 10) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true in time"
-        await asyncio.sleep(0.01)
-
-
-async def listening(authenticator: Authenticator) -> None:
-    """Wait until the cache hears of changes (its listener starts with the first request)."""
-    authenticator.cache.get(("start listening",))
-    await until(lambda: authenticator.cache.listening)
 
 
 def signs_in(sql: StatementLog) -> bool:

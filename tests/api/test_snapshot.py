@@ -6,22 +6,26 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import pytest
 from sqlalchemy import event
 from sqlalchemy.util import await_only
 
 from domain.persistence.database import Database
+from tests import auth
 from tests.api.builders import db_id
 from tests.api.helpers import content_item, strategy_graph
-from tests.client import GraphQLClient
+from tests.client import UNLIMITED, GraphQLClient, signed_in
 
 ITEM_AND_ITS_STRATEGY = """
 query($id: ID!) { node(id: $id) { ... on ContentItem { title strategy { id name } } } }
 """
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["executor", "compiled plan"])
 async def test_a_strategy_deleted_between_two_fields_is_still_seen_by_the_second(
-    db: Database, gql: GraphQLClient, fresh_url: str
+    db: Database, gql: GraphQLClient, fresh_url: str, compiled: bool
 ) -> None:
+    """On the executor the item and its strategy are two statements; a plan reads both in one."""
     graph = await strategy_graph(gql)
     item = await content_item(gql, graph, "Launch post")
     deleted: list[str] = []
@@ -40,9 +44,11 @@ async def test_a_strategy_deleted_between_two_fields_is_still_seen_by_the_second
         if not deleted and statement.startswith("SELECT") and "FROM content_item" in statement:
             await_only(delete_strategy())
 
+    settings = UNLIMITED.model_copy(update={"compiled_plans": compiled})
     event.listen(db.engine.sync_engine, "after_cursor_execute", between_fields)
     try:
-        body = await gql.post(ITEM_AND_ITS_STRATEGY, id=item["id"])
+        async with signed_in(db, auth.token(auth.OPERATOR), settings=settings, differential=False) as client:
+            body = await client.post(ITEM_AND_ITS_STRATEGY, id=item["id"])
     finally:
         event.remove(db.engine.sync_engine, "after_cursor_execute", between_fields)
     assert deleted == ["DELETE 1"]

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from domain.persistence.database import Database
+from tests import auth
 from tests.api.helpers import content_item, strategy_graph
-from tests.client import GraphQLClient
+from tests.client import UNLIMITED, GraphQLClient, signed_in
 from tests.conftest import StatementLog
 
 CONTENT_PAGE = """
@@ -54,16 +58,28 @@ async def _statements_for_page(
     return sql.count, sql.bindings
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled plan", "executor"])
 async def test_content_page_costs_the_same_statements_for_5_and_100_items(
-    gql: GraphQLClient, sql: StatementLog
+    db: Database, gql: GraphQLClient, sql: StatementLog, compiled: bool
 ) -> None:
     graph = await strategy_graph(gql)
     await _fill(gql, graph, 100)
-    small, small_bindings = await _statements_for_page(gql, sql, graph["strategy"], 5)
-    large, large_bindings = await _statements_for_page(gql, sql, graph["strategy"], 100)
+    settings = UNLIMITED.model_copy(update={"compiled_plans": compiled})
+    authenticator = auth.authenticator(db)
+    async with signed_in(
+        db, auth.token(auth.OPERATOR), settings=settings, authenticator=authenticator, differential=False
+    ) as client:
+        await auth.listening(authenticator)
+        await client.data("{ __typename }")  # signed in, and known from now on
+        small, small_bindings = await _statements_for_page(client, sql, graph["strategy"], 5)
+        large, large_bindings = await _statements_for_page(client, sql, graph["strategy"], 100)
     assert small == large
-    # strategy, page, count, tactics, primary KPIs, KPIs, channels, audiences (the caller, signed
-    # in a moment ago, is known)
-    assert large == 8
     # One connection, one transaction: the caller's scope is bound once.
     assert small_bindings == large_bindings == 1
+    if compiled:
+        # The whole page, its count and every item's tactic, KPIs, channel and audiences.
+        assert large == 1
+    else:
+        # strategy, page, count, tactics, primary KPIs, KPIs, channels, audiences (the caller,
+        # signed in a moment ago, is known)
+        assert large == 8
