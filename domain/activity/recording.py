@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, event, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstanceState, Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm import ColumnProperty, InstanceState, Session, SessionTransaction, UOWTransaction
 from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.sql import ClauseElement
 
@@ -46,7 +46,8 @@ _PENDING = "activity.pending"
 _MARKS = "activity.savepoints"
 _GONE = "activity.workspace_deleted"
 
-#: Columns that are not the record's content: its identity, place and bookkeeping.
+#: Columns that are not the record's content: its identity, place and bookkeeping (and columns
+#: PostgreSQL computes from the others, see :func:`_logged`).
 SKIPPED = frozenset({"id", "workspace_id", "strategy_id", "version", "created_at", "updated_at"})
 #: Columns never logged: secrets and what identifies a key (the log is read by every role, keys
 #: only by those who manage them), and what merely using a record changes.
@@ -174,15 +175,20 @@ def _values(state: InstanceState[Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for prop in state.mapper.column_attrs:
         value = state.dict.get(prop.key, NO_VALUE)
-        if prop.key not in LEFT_OUT and value is not NO_VALUE and not isinstance(value, ClauseElement):
+        if _logged(prop) and value is not NO_VALUE and not isinstance(value, ClauseElement):
             found[prop.key] = json_value(value)
     return found
+
+
+def _logged(prop: ColumnProperty[Any]) -> bool:
+    """Whether a column's values are logged: not left out, and not computed from the others."""
+    return prop.key not in LEFT_OUT and all(column.computed is None for column in prop.columns)
 
 
 def _updated(state: InstanceState[Any]) -> dict[str, Pair]:
     changes: dict[str, Pair] = {}
     for prop in state.mapper.column_attrs:
-        if prop.key in LEFT_OUT:
+        if not _logged(prop):
             continue
         history = state.attrs[prop.key].history
         if not history.added or isinstance(history.added[0], ClauseElement):

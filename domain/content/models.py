@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -19,8 +20,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    func,
-    literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,6 +54,11 @@ class ContentStatus(enum.Enum):
 CONTENT_STATUS_TYPE = db_enum(ContentStatus, "content_status")
 
 
+#: The content plan's order: planned content by time, unplanned content after it. (A far-future
+#: constant rather than 'infinity', which drivers cannot round-trip.)
+PLANNED_SORT = "coalesce(planned_at, '9999-12-31 00:00:00+00'::timestamptz)"
+
+
 class ContentItem(StrategyPart, Base):
     __tablename__ = "content_item"
     __table_args__ = (
@@ -85,12 +89,16 @@ class ContentItem(StrategyPart, Base):
         ForeignKey("member.id", ondelete="SET NULL"), index=True
     )
     """The member who works on the item now."""
+    planned_sort: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), Computed(PLANNED_SORT, persisted=True)
+    )
+    """Where the item stands in the content plan: its planned time, unplanned content last (a
+    column, not an expression, so that row-level security lets a keyset condition on it use the
+    index: PostgreSQL treats COALESCE as able to leak values and holds it back behind the policy)."""
 
 
 #: Sort key for the content plan: planned content by time, unplanned content after it.
-#: (A far-future constant rather than 'infinity', which drivers cannot round-trip.)
-UNPLANNED = literal_column("'9999-12-31 00:00:00+00'::timestamptz", DateTime(timezone=True))
-planned_sort = func.coalesce(ContentItem.planned_at, UNPLANNED)
+planned_sort = ContentItem.__table__.c.planned_sort
 Index("ix_content_item_strategy_planned", ContentItem.strategy_id, planned_sort, ContentItem.id)
 
 
