@@ -55,10 +55,12 @@ seed: install  ## Load every demo scenario (idempotent)
 scale: install  ## Scale data for benchmarks: make scale N=100000
 	$(BIN)/python -m seed scale --content $(or $(N),100000)
 
-bench: install  ## Time a page of 50 content items, the strategy report on N content items (N=100000), and the request limits served
+bench: install  ## Time a page of 50 content items, the strategy report on N content items (N=100000), the request limits served, and the named documents served under wrk beside a raw baseline (BENCH_ARGS="--seconds 5 --sizes 10000,100000,1000000")
+	@command -v wrk >/dev/null 2>&1 || { echo "make bench: wrk not found; the served benchmark needs it. Install it: apt-get install wrk (Debian, Ubuntu) or brew install wrk (macOS)" >&2; exit 1; }
 	$(BIN)/python -m tests.bench.content_page
 	$(BIN)/python -m tests.bench.strategy_report $(or $(N),100000)
 	$(BIN)/python -m tests.bench.limits $(or $(N),100000)
+	$(BIN)/python -m tests.bench.served $(or $(N),100000) $(BENCH_ARGS)
 
 soak: install  ## Mixed reads and writes from several clients against the served app (SOAK_SECONDS=180, SOAK_CLIENTS=6, SOAK_WORKERS=2, SOAK_SHARING=2 clients a workspace): errors, latency and memory every 10 s; fails on anything unexpected
 	$(BIN)/python -m tests.bench.soak
