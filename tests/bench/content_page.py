@@ -3,6 +3,9 @@
 Each item comes with its tactic, KPIs, channel and audiences (the query in
 DESIGN.md §3). The app runs in this process behind httpx's ASGI transport, so
 the figure includes a thin client share; SQL statements are counted exactly.
+It is asked on both paths (the compiled plan, the executor alone) and under three
+settings of the garbage collector: Python's defaults, ``gc.freeze()`` after start-up
+(what the app does), and that with a first-generation threshold of 10,000.
 
     make bench            # DATABASE_URL, or the embedded PostgreSQL
 """
@@ -10,6 +13,7 @@ the figure includes a thin client share; SQL statements are counted exactly.
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
 import time
 from decimal import Decimal
@@ -33,7 +37,7 @@ from domain.tenancy.services import NameChange, create_organization, create_work
 from schema.ids import encode
 from tests import auth
 from tests.bench.scratch import scratch_database
-from tests.client import signed_in
+from tests.client import UNLIMITED, GraphQLClient, signed_in
 
 QUERY = """
 query($id: ID!) {
@@ -98,22 +102,48 @@ async def _run(url: str) -> None:
         await auth.own_everything(db)
         statements: list[str] = []
         event.listen(db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        async with signed_in(db, auth.token(auth.OPERATOR)) as client:
-            samples = []
-            for _ in range(ROUNDS):
-                statements.clear()
-                start = time.process_time()
-                response = await client.http.post(
-                    "/graphql", json={"query": QUERY, "variables": {"id": strategy}}
-                )
-                samples.append((time.process_time() - start) * 1000)
-                assert len(response.json()["data"]["strategy"]["contentItems"]["edges"]) == PAGE
-        samples.sort()
-        print(f"content page of {PAGE}: {ROUNDS} requests, {len(statements)} SQL statements per request")
+        print(f"content page of {PAGE} items, {ROUNDS} requests each, CPU ms per request (median / p90)\n")
         print(
-            f"CPU ms per request: median {statistics.median(samples):.2f}, "
-            f"p90 {samples[int(ROUNDS * 0.9)]:.2f}, min {samples[0]:.2f}"
+            "| path | SQL statements | Python's gc defaults | gc.freeze() | gc.freeze(), threshold 10,000 |"
         )
+        print("| --- | --: | --: | --: | --: |")
+        for compiled in (True, False):
+            settings = UNLIMITED.model_copy(update={"compiled_plans": compiled})
+            cells = []
+            async with signed_in(
+                db, auth.token(auth.OPERATOR), settings=settings, differential=False
+            ) as client:
+                for freeze, threshold in ((False, None), (True, None), (True, 10_000)):
+                    samples = await _samples(client, strategy, statements, freeze, threshold)
+                    cells.append(f"{statistics.median(samples):.2f} / {samples[int(ROUNDS * 0.9)]:.2f}")
+            path = "compiled plan" if compiled else "executor"
+            print(f"| {path} | {len(statements)} | " + " | ".join(cells) + " |")
+
+
+async def _samples(
+    client: GraphQLClient, strategy: str, statements: list[str], freeze: bool, threshold: int | None
+) -> list[float]:
+    defaults = gc.get_threshold()
+    gc.unfreeze()
+    gc.collect()
+    if freeze:
+        gc.freeze()
+    if threshold is not None:
+        gc.set_threshold(threshold, *defaults[1:])
+    try:
+        samples = []
+        for _ in range(ROUNDS):
+            statements.clear()
+            start = time.process_time()
+            response = await client.http.post(
+                "/graphql", json={"query": QUERY, "variables": {"id": strategy}}
+            )
+            samples.append((time.process_time() - start) * 1000)
+            assert len(response.json()["data"]["strategy"]["contentItems"]["edges"]) == PAGE
+    finally:
+        gc.set_threshold(*defaults)
+        gc.unfreeze()
+    return sorted(samples)
 
 
 def main() -> None:
