@@ -67,6 +67,7 @@ from schema.compiled.catalog import RECORDS, ROOTS, Many, One, Pages, Record
 from schema.errors import QueryError
 from schema.loading import _check_cursor
 from schema.pagination import PageRequest, encode_cursor
+from schema.relay import NODE_SPECS
 
 _DIALECT = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
 #: Shapes compiled at most (each a statement and its writer, a few kB).
@@ -207,7 +208,7 @@ class Planner:
                 continue
             type_name, id_ = parsed
             if type_name not in RECORDS:
-                if wanted is None and type_name not in self._node_types():
+                if wanted is None and type_name not in NODE_SPECS:
                     roots.append(Const(key, None))
                     continue
                 raise Fallback(f"node of type {type_name}")
@@ -216,11 +217,6 @@ class Planner:
             roots.append(Obj(key, type_name, fields, True, param=request.param(id_)))
         request.roots = tuple(roots)
         return request
-
-    def _node_types(self) -> set[str]:
-        from schema.relay import NODE_SPECS
-
-        return set(NODE_SPECS)
 
     def _object(
         self, type_: GraphQLObjectType, nodes: Sequence[FieldNode], request: Request
@@ -689,6 +685,13 @@ class _Builder:
 
         with_edges = any(not isinstance(part, Const) and part[0] == "edges" for part in parts)
         with_nodes = any(not isinstance(part, Const) and part[0] == "nodes" for part in parts)
+        # Cursors cost a JSON and a base64 encoding each: written only where they are asked for.
+        every_cursor = any(
+            not isinstance(part, Const)
+            and part[0] == "edges"
+            and any(not isinstance(edge, Const) and edge[0] == "cursor" for edge in part[2])
+            for part in parts
+        )
 
         def step(values: Sequence[Any], out: dict[str, Any]) -> None:
             found = list(values[position] or ())
@@ -698,7 +701,17 @@ class _Builder:
                 found.reverse()
             edges = [write(row) for row in found] if with_edges else []
             nodes = [write_node(row[width:node_width]) for row in found] if with_nodes else []
-            cursors = [encode_cursor(list(row[node_width:])) for row in found]
+            if every_cursor:
+                cursors = [encode_cursor(list(row[node_width:])) for row in found]
+            elif found:
+                # pageInfo's start and end cursors at most.
+                first, last = (
+                    encode_cursor(list(found[0][node_width:])),
+                    encode_cursor(list(found[-1][node_width:])),
+                )
+                cursors = [first, *[""] * (len(found) - 2), last] if len(found) > 1 else [first]
+            else:
+                cursors = []
             answer: dict[str, Any] = {}
             for part in parts:
                 if isinstance(part, Const):
