@@ -8,9 +8,14 @@ One request goes through these steps, and any of them may refuse it:
 3. the document's text: sent, registered (trusted documents) or persisted (APQ);
 4. the checked document: parsed with the token limit, held to the size limits, validated;
 5. the operation and its static cost, against the per-request cap;
-6. the caller, signed in (the first step that reads the database);
+6. the caller, signed in (the first step that may read the database: a caller signed in a
+   moment ago is known, see :mod:`api.callers`);
 7. the caller's budget (points per second), shared through Redis when configured;
-8. execution on Strawberry's executor, within the request deadline.
+8. execution within the request deadline: a query a compiled plan can read
+   (:mod:`schema.compiled`) in one statement, anything else on Strawberry's executor.
+
+A request reads on one connection in one transaction (:class:`~domain.persistence.database.Reads`),
+a query in one read-only snapshot.
 
 From step 3 on, a client that disconnects cancels the request: its database work stops, and a
 change it was making rolls back unless its COMMIT was already sent (then it commits). A
