@@ -1,14 +1,14 @@
 """Compiled plans: a query whose fields map to tables, answered by one SQL statement.
 
-A request's operation is first walked as the executor would walk it — the same field
-collection (aliases, fragments, ``@skip``/``@include``), the same coerced arguments — into
-a *shape*: a hashable tree of what to read, with the request's values (ids, page sizes,
-cursors) set apart as parameters. A shape is turned once into one SQL statement — each
-root field a sub-select, each relation a correlated sub-select returning a row or an array
-of rows — and into the code that writes the rows out as the response's ``data``; both are
-cached by shape. Leaves are written by the GraphQL types' own ``serialize``, global IDs by
-:func:`schema.ids.encode`, cursors by :func:`schema.pagination.encode_cursor`: the bytes the
-executor writes.
+A request's operation is first walked as the executor would walk it, with graphql-core's own
+functions — the same field collection (aliases, fragments, ``@skip``/``@include``), the same
+coerced arguments — into a *shape*: a hashable tree of what to read, with the request's values
+(ids, page sizes, cursors) set apart as parameters. A shape is turned once into one SQL
+statement — each root field a sub-select, each relation a correlated sub-select returning a
+row or an array of rows — and into the code that writes the rows out as the response's
+``data``; both are cached by shape. Leaves are written by the GraphQL types' own
+``serialize``, global IDs by :func:`schema.ids.encode`, cursors by
+:func:`schema.pagination.encode_cursor`: the bytes the executor writes.
 
 Anything outside what :mod:`schema.compiled.catalog` lists raises :class:`NotCompiled`
 (the operation goes to the executor); a request whose arguments the executor would refuse,
@@ -24,10 +24,8 @@ from typing import Any, cast
 
 from cachetools import LRUCache
 from graphql import (
-    BooleanValueNode,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLList,
     GraphQLNonNull,
@@ -35,10 +33,14 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
-    InlineFragmentNode,
     OperationDefinitionNode,
-    SelectionSetNode,
-    VariableNode,
+)
+from graphql.execution.collect_fields import (
+    CollectedFields,
+    FieldDetails,
+    FragmentDetails,
+    collect_fields,
+    collect_subfields,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from sqlalchemy import (
@@ -150,13 +152,10 @@ class Request:
     """One request of an operation: its shape, and the values of the shape's parameters."""
 
     roots: tuple[Any, ...]
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDetails]
+    values: VariableValues
     params: list[Any] = field(default_factory=list)
-    fragments: Mapping[str, FragmentDefinitionNode] = field(default_factory=dict)
-    values: VariableValues = field(default_factory=lambda: VariableValues({}, {}))
-
-    @property
-    def variables(self) -> dict[str, Any]:
-        return self.values.coerced
 
     def param(self, value: Any) -> int:
         self.params.append(value)
@@ -186,11 +185,17 @@ class Planner:
         coerced = get_variable_values(self.schema, operation.variable_definitions or (), inputs or {})
         if isinstance(coerced, list):
             raise Fallback("variables")
-        request = Request((), fragments=fragments, values=coerced)
+        request = Request(
+            (),
+            operation,
+            {name: FragmentDetails(definition) for name, definition in fragments.items()},
+            coerced,
+        )
         query_type = self.schema.query_type
         assert query_type is not None
         roots: list[Any] = []
-        for key, nodes in self._collect(query_type, [operation.selection_set], request).items():
+        collected = collect_fields(self.schema, request.fragments, coerced, query_type, operation)
+        for key, nodes in _grouped(collected).items():
             name = nodes[0].name.value
             if name == "__typename":
                 roots.append(Const(key, query_type.name))
@@ -226,8 +231,7 @@ class Planner:
             raise NotCompiled(type_.name)
         plain = self._plain[type_.name]
         fields: list[Any] = []
-        subsets = [node.selection_set for node in nodes if node.selection_set is not None]
-        for key, field_nodes in self._collect(type_, subsets, request).items():
+        for key, field_nodes in self._collect(type_, nodes, request).items():
             name = field_nodes[0].name.value
             if name == "__typename":
                 fields.append(Const(key, type_.name))
@@ -298,8 +302,7 @@ class Planner:
     ) -> tuple[tuple[Any, ...], bool]:
         parts: list[Any] = []
         counted = False
-        subsets = [node.selection_set for node in nodes if node.selection_set is not None]
-        for key, field_nodes in self._collect(connection, subsets, request).items():
+        for key, field_nodes in self._collect(connection, nodes, request).items():
             name = field_nodes[0].name.value
             if name == "__typename":
                 parts.append(Const(key, connection.name))
@@ -312,18 +315,16 @@ class Planner:
             elif name == "pageInfo":
                 info_type = _named(connection.fields[name].type)
                 assert isinstance(info_type, GraphQLObjectType)
-                info_sets = [n.selection_set for n in field_nodes if n.selection_set is not None]
                 info = tuple(
                     Const(k, info_type.name) if ns[0].name.value == "__typename" else (ns[0].name.value, k)
-                    for k, ns in self._collect(info_type, info_sets, request).items()
+                    for k, ns in self._collect(info_type, field_nodes, request).items()
                 )
                 parts.append(("pageInfo", key, info))
             elif name == "edges":
                 edge_type = _named(connection.fields[name].type)
                 assert isinstance(edge_type, GraphQLObjectType)
-                edge_sets = [n.selection_set for n in field_nodes if n.selection_set is not None]
                 edge: list[Any] = []
-                for k, ns in self._collect(edge_type, edge_sets, request).items():
+                for k, ns in self._collect(edge_type, field_nodes, request).items():
                     edge_field = ns[0].name.value
                     if edge_field == "__typename":
                         edge.append(Const(k, edge_type.name))
@@ -338,46 +339,16 @@ class Planner:
         return tuple(parts), counted
 
     def _collect(
-        self, type_: GraphQLObjectType, selection_sets: Sequence[SelectionSetNode], request: Request
+        self, type_: GraphQLObjectType, nodes: Sequence[FieldNode], request: Request
     ) -> dict[str, list[FieldNode]]:
-        """The fields of ``selection_sets`` by response key, as the executor groups them."""
-        grouped: dict[str, list[FieldNode]] = {}
-        visited: set[str] = set()
-
-        def walk(selection_set: SelectionSetNode) -> None:
-            for selection in selection_set.selections:
-                if not _included(selection, request.variables):
-                    continue
-                if isinstance(selection, FieldNode):
-                    key = selection.alias.value if selection.alias else selection.name.value
-                    grouped.setdefault(key, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    if selection.type_condition is None or self._applies(
-                        selection.type_condition.name.value, type_
-                    ):
-                        walk(selection.selection_set)
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    if name in visited:
-                        continue
-                    visited.add(name)
-                    fragment = request.fragments.get(name)
-                    if fragment is None or getattr(selection, "arguments", None):
-                        raise NotCompiled(f"fragment {name}")
-                    if self._applies(fragment.type_condition.name.value, type_):
-                        walk(fragment.selection_set)
-
-        for selection_set in selection_sets:
-            walk(selection_set)
-        return grouped
-
-    def _applies(self, condition: str, type_: GraphQLObjectType) -> bool:
-        conditional = self.schema.get_type(condition)
-        if conditional is None:
-            return False
-        if conditional is type_:
-            return True
-        return self.schema.is_sub_type(conditional, type_)  # type: ignore[arg-type]
+        """The subfields of ``nodes`` by response key: graphql-core's own collection, as the
+        executor groups them (aliases, fragments, ``@skip``/``@include``)."""
+        details = [FieldDetails(node, None) for node in nodes]
+        return _grouped(
+            collect_subfields(
+                self.schema, request.fragments, request.values, request.operation, type_, details
+            )
+        )
 
     # -- compiling a shape ------------------------------------------------------------------
 
@@ -389,24 +360,13 @@ class Planner:
         return found
 
 
-def _included(selection: Any, variables: dict[str, Any]) -> bool:
-    for directive in selection.directives or ():
-        name = directive.name.value
-        if name not in ("skip", "include"):
-            if name == "defer" or name == "stream":
-                raise NotCompiled(name)
-            continue
-        (argument,) = [a for a in directive.arguments if a.name.value == "if"]
-        value = argument.value
-        if isinstance(value, BooleanValueNode):
-            condition = value.value
-        elif isinstance(value, VariableNode):
-            condition = bool(variables.get(value.name.value))
-        else:
-            raise NotCompiled("directive argument")
-        if (name == "skip") == condition:
-            return False
-    return True
+def _grouped(collected: CollectedFields) -> dict[str, list[FieldNode]]:
+    grouped: dict[str, list[FieldNode]] = {}
+    for key, details in collected.grouped_field_set.items():
+        if any(d.defer_usage is not None or d.fragment_variable_values is not None for d in details):
+            raise NotCompiled("@defer or fragment arguments")
+        grouped[key] = [d.node for d in details]
+    return grouped
 
 
 def _nullable(type_: Any) -> Any:
