@@ -48,6 +48,16 @@ def plain_url(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+@asynccontextmanager
+async def owner_session(url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of its own to the database at ``url`` (another session, as a test needs one)."""
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """An asyncpg URL to a maintenance database of the test server."""

@@ -192,6 +192,24 @@ def serve(
         "--workers",
         str(workers),
     ]
+    with run(
+        command, server_environment(database_url, env), port, workers=workers, timeout=timeout
+    ) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def run(
+    command: list[str],
+    env: Mapping[str, str],
+    port: int,
+    *,
+    workers: int = 1,
+    timeout: float = START_TIMEOUT,
+) -> Iterator[LiveServer]:
+    """``command`` (a server listening on ``port`` of 127.0.0.1) run in an empty folder with
+    ``env`` as its whole environment, until it answers ``GET /ready``; stopped, with every
+    process it started, on leaving."""
     with (
         tempfile.TemporaryDirectory(prefix="redthread-live-") as folder,
         open(Path(folder) / "server.log", "wb") as log,
@@ -200,7 +218,7 @@ def serve(
         process = subprocess.Popen(
             command,
             cwd=folder,
-            env=server_environment(database_url, env),
+            env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

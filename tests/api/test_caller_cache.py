@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
 
 from api.auth import Authenticator
@@ -21,7 +20,7 @@ from tests.api.callers import refused_as_unauthenticated
 from tests.api.test_api_keys import REVOKE, WORKSPACE, key_for, key_row, organization_with_admin
 from tests.auth import listening, until
 from tests.client import GraphQLClient, signed_in
-from tests.conftest import StatementLog
+from tests.conftest import StatementLog, owner_session
 
 MEMBERS = "query($o: ID!) { organization(id: $o) { members { nodes { id member { subject } } } } }"
 REVOKE_ROLE = "mutation($id: ID!) { revokeRole(input: {id: $id}) { deletedId userErrors { code } } }"
@@ -78,11 +77,8 @@ async def test_a_key_revoked_elsewhere_is_refused_once_postgresql_says_so(
     """Another process, or someone at psql: the notification clears the cache."""
     cache: CallerCache = integration["authenticator"].cache
     before = cache.lookup()
-    owner = await asyncpg.connect(fresh_url.replace("+asyncpg", ""))
-    try:
+    async with owner_session(fresh_url) as owner:
         await owner.execute("UPDATE api_key SET revoked_at = now() WHERE id = $1", db_id(integration["key"]))
-    finally:
-        await owner.close()
     await until(lambda: cache.lookup() != before)
     refused_as_unauthenticated(await integration["client"].http.post("/graphql", json={"query": WORKSPACE}))
 
@@ -128,16 +124,13 @@ async def test_a_role_granted_by_hand_is_honoured_once_postgresql_says_so(
         await listening(authenticator)
         assert (await bob.data(WORKSPACE, id=graph["workspace"]))["workspace"] is None
         before = authenticator.cache.lookup()
-        owner = await asyncpg.connect(fresh_url.replace("+asyncpg", ""))
-        try:
+        async with owner_session(fresh_url) as owner:
             await owner.execute(
                 "INSERT INTO membership (id, member_id, workspace_id, role, version, created_at, updated_at)"
                 " SELECT gen_random_uuid(), id, $1, $2, 1, now(), now() FROM member WHERE subject = 'bob'",
                 db_id(graph["workspace"]),
                 Role.VIEWER.value,
             )
-        finally:
-            await owner.close()
         await until(lambda: authenticator.cache.lookup() != before)
         assert (await bob.data(WORKSPACE, id=graph["workspace"]))["workspace"] is not None
 
@@ -148,16 +141,13 @@ async def test_while_no_one_listens_every_request_signs_in_afresh(
     """Changes made while the listener's connection is down would go unheard: nothing is kept
     until it listens again."""
     authenticator: Authenticator = integration["authenticator"]
-    owner = await asyncpg.connect(fresh_url.replace("+asyncpg", ""))
-    try:
+    async with owner_session(fresh_url) as owner:
         ended = await owner.fetchval(
             "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND application_name = $1) AS ended",
             LISTENER,
         )
-        assert ended >= 1  # (each client of the test has a listener of its own)
-    finally:
-        await owner.close()
+    assert ended >= 1  # (each client of the test has a listener of its own)
     await until(lambda: not authenticator.cache.listening)
     sql.reset()
     await integration["client"].data(WORKSPACE, id=integration["workspace"])

@@ -10,8 +10,6 @@ done, goes through; with no attempt left it tells the caller TRY_AGAIN and chang
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -21,7 +19,7 @@ from schema import mutation
 from tests.api.builders import db_id
 from tests.api.helpers import content_item, strategy_graph
 from tests.client import GraphQLClient
-from tests.conftest import plain_url
+from tests.conftest import owner_session
 from tests.http.test_timeouts import waiting_on_locks
 
 MAP_MANY = """
@@ -39,15 +37,6 @@ async def deadlocks(owner: asyncpg.Connection) -> int:
         "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
     )
     return found
-
-
-@asynccontextmanager
-async def owner_session(url: str) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(plain_url(url))
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 async def deadlocked_batch(gql: GraphQLClient, fresh_url: str) -> tuple[dict[str, Any], list[str], str]:

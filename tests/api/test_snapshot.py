@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import event
 from sqlalchemy.util import await_only
@@ -15,6 +14,7 @@ from tests import auth
 from tests.api.builders import db_id
 from tests.api.helpers import content_item, strategy_graph
 from tests.client import UNLIMITED, GraphQLClient, signed_in
+from tests.conftest import owner_session
 
 ITEM_AND_ITS_STRATEGY = """
 query($id: ID!) { node(id: $id) { ... on ContentItem { title strategy { id name } } } }
@@ -31,13 +31,10 @@ async def test_a_strategy_deleted_between_two_fields_is_still_seen_by_the_second
     deleted: list[str] = []
 
     async def delete_strategy() -> None:
-        owner = await asyncpg.connect(fresh_url.replace("+asyncpg", ""))
-        try:
+        async with owner_session(fresh_url) as owner:
             deleted.append(
                 await owner.execute("DELETE FROM strategy WHERE id = $1", db_id(graph["strategy"]))
             )
-        finally:
-            await owner.close()
 
     def between_fields(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         # Right after the item was read, before its strategy is: another request deletes both.

@@ -172,7 +172,7 @@ def main() -> None:
     parser.add_argument("--workspace", type=uuid.UUID, required=True, help="the workspace it serves")
     parser.add_argument("--log-level", default="info", help="as `redthread serve` logs (default: info)")
     args = parser.parse_args()
-    app = Baseline(args.database.replace("postgresql+asyncpg://", "postgresql://"), args.workspace)
+    app = Baseline(args.database, args.workspace)
     uvicorn.run(
         app,
         host=args.host,

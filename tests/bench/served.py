@@ -70,13 +70,12 @@ import re
 import shutil
 import statistics
 import struct
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -95,12 +94,14 @@ from domain.persistence.settings import DatabaseSettings, service_url
 from domain.scope import Scope
 from schema.ids import encode
 from seed.scale import DAYS_AHEAD, HISTORY_WEEKS, load_scale
+from tests import live
 from tests.bench.content_page import QUERY as CONTENT_MAP
 from tests.bench.scratch import Scratch, scratch_database
 from tests.bench.soak import SERVER_ENV as UNTHROTTLED
 from tests.bench.strategy_report import QUERY as REPORT
 from tests.client import UNLIMITED, signed_in
-from tests.live import PROJECT_ROOT, START_TIMEOUT, free_port, server_environment, stop
+from tests.conftest import plain_url
+from tests.live import PROJECT_ROOT, free_port, server_environment
 
 DEFAULT_CONTENT = 100_000
 SMALLEST = 10_000
@@ -599,54 +600,6 @@ async def drive(
 # --- the servers -----------------------------------------------------------------------------
 
 
-@dataclass
-class Served:
-    label: str
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-
-@contextlib.contextmanager
-def served(label: str, command: list[str], env: dict[str, str], port: int) -> Iterator[Served]:
-    """``command`` run in an empty folder, in a session of its own, until it answers ``GET /ready``."""
-    with (
-        tempfile.TemporaryDirectory(prefix="redthread-served-") as folder,
-        open(Path(folder) / "server.log", "wb") as log,
-    ):
-        process = subprocess.Popen(
-            command,
-            cwd=folder,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        server = Served(label, f"http://127.0.0.1:{port}", process, Path(log.name))
-        try:
-            _wait_until_ready(server)
-            yield server
-        finally:
-            stop(process)
-
-
-def _wait_until_ready(server: Served) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise SystemExit(f"{server.label} exited with {server.process.returncode}:\n{_log(server)}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{server.url}/ready", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"{server.label} did not answer GET /ready in {START_TIMEOUT:.0f} s:\n{_log(server)}")
-
-
-def _log(server: Served) -> str:
-    return "\n".join(server.log_path.read_text(errors="replace").splitlines()[-40:])
-
-
 def redthread_serve(owner_url: str, **settings: str) -> tuple[list[str], dict[str, str], int]:
     """``redthread serve`` on one worker, as a deployment starts it, with the bench's settings
     (and ``settings``, e.g. ``REDTHREAD_COMPILED_PLANS="false"``)."""
@@ -659,7 +612,7 @@ def redthread_serve(owner_url: str, **settings: str) -> tuple[list[str], dict[st
 
 def baseline_serve(owner_url: str, workspace_id: uuid.UUID) -> tuple[list[str], dict[str, str], int]:
     port = free_port()
-    service = service_url(owner_url, DatabaseSettings()).replace("postgresql+asyncpg://", "postgresql://")
+    service = plain_url(service_url(owner_url, DatabaseSettings()))
     command = [sys.executable, "-m", "tests.bench.baseline", "--port", str(port)]
     command += ["--database", service, "--workspace", str(workspace_id)]
     return command, server_environment(owner_url), port
@@ -916,17 +869,14 @@ async def _run(url: str, args: argparse.Namespace) -> int:
         strategies = await load(scratch, sizes)
         print(f"loading took {time.perf_counter() - started:.0f} s", flush=True)
         main = next(s for s in strategies if s.items == args.content)
-        monitor = await asyncpg.connect(scratch.url.replace("postgresql+asyncpg://", "postgresql://"))
+        monitor = await asyncpg.connect(plain_url(scratch.url))
         try:
             version = await monitor.fetchval("SHOW server_version")
             postgres = PostgresCpu(monitor)
             with (
-                served("redthread serve", *redthread_serve(scratch.url)) as server,
-                served(
-                    "redthread serve without compiled plans",
-                    *redthread_serve(scratch.url, REDTHREAD_COMPILED_PLANS="false"),
-                ) as executor,
-                served("the baseline", *baseline_serve(scratch.url, main.workspace_id)) as baseline,
+                live.run(*redthread_serve(scratch.url)) as server,
+                live.run(*redthread_serve(scratch.url, REDTHREAD_COMPILED_PLANS="false")) as executor,
+                live.run(*baseline_serve(scratch.url, main.workspace_id)) as baseline,
             ):
                 async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
                     docs, spare, first_page = await documents(client, strategies, main, args)
@@ -972,7 +922,7 @@ async def _run(url: str, args: argparse.Namespace) -> int:
                         )
                         print(_progress(rows[-1]), flush=True)
                 server_errors = [
-                    line for line in _log(server).splitlines() if '"ERROR"' in line or " ERROR " in line
+                    line for line in server.log().splitlines() if '"ERROR"' in line or " ERROR " in line
                 ]
         finally:
             await monitor.close()
