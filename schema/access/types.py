@@ -22,8 +22,8 @@ from domain.access.roles import KeyScope, Role
 from domain.scope import ActorKind, Scope
 from schema import ids
 from schema.context import Info
-from schema.loading import ConnectionSpec, NodeSpec
-from schema.relay import Node, load_by_id, load_required, register
+from schema.loading import ConnectionSpec, Loaded, NodeSpec
+from schema.relay import Node, load_by_id, load_required, register, relation
 from schema.tenancy.types import ORGANIZATION, WORKSPACE, Organization, Workspace
 
 member_table = MemberRow.__table__
@@ -110,17 +110,22 @@ class Membership(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field
-    async def member(self, info: Info) -> Member:
-        return await load_required(info, MEMBER, self.member_id)
+    @relation(Member)
+    def member(self, info: Info) -> Loaded[Member]:
+        return load_required(info, MEMBER, self.member_id)
 
-    @strawberry.field(description="The organization the role is held on; null for a role on a workspace.")
-    async def organization(self, info: Info) -> Organization | None:
-        return await load_by_id(info, ORGANIZATION, self.organization_id)
+    @relation(
+        Organization | None,
+        description="The organization the role is held on; null for a role on a workspace.",
+    )
+    def organization(self, info: Info) -> Loaded[Organization | None]:
+        return load_by_id(info, ORGANIZATION, self.organization_id)
 
-    @strawberry.field(description="The workspace the role is held on; null for a role on an organization.")
-    async def workspace(self, info: Info) -> Workspace | None:
-        return await load_by_id(info, WORKSPACE, self.workspace_id)
+    @relation(
+        Workspace | None, description="The workspace the role is held on; null for a role on an organization."
+    )
+    def workspace(self, info: Info) -> Loaded[Workspace | None]:
+        return load_by_id(info, WORKSPACE, self.workspace_id)
 
 
 @strawberry.type(
@@ -163,19 +168,20 @@ class ApiKey(Node):
             created_at=row.created_at,
         )
 
-    @strawberry.field
-    async def organization(self, info: Info) -> Organization:
-        return await load_required(info, ORGANIZATION, self.organization_id)
+    @relation(Organization)
+    def organization(self, info: Info) -> Loaded[Organization]:
+        return load_required(info, ORGANIZATION, self.organization_id)
 
-    @strawberry.field(
-        description="The one workspace the key reaches; null: every workspace of the organization."
+    @relation(
+        Workspace | None,
+        description="The one workspace the key reaches; null: every workspace of the organization.",
     )
-    async def workspace(self, info: Info) -> Workspace | None:
-        return await load_by_id(info, WORKSPACE, self.workspace_id)
+    def workspace(self, info: Info) -> Loaded[Workspace | None]:
+        return load_by_id(info, WORKSPACE, self.workspace_id)
 
-    @strawberry.field(description="Who created the key; null when the service or another key did.")
-    async def created_by(self, info: Info) -> Member | None:
-        return await load_by_id(info, MEMBER, self.created_by_id)
+    @relation(Member | None, description="Who created the key; null when the service or another key did.")
+    def created_by(self, info: Info) -> Loaded[Member | None]:
+        return load_by_id(info, MEMBER, self.created_by_id)
 
 
 # -- who acts --------------------------------------------------------------------------------------
@@ -203,11 +209,12 @@ class Actor:
         global_id = strawberry.ID(ids.encode(type_name, id_)) if type_name and id_ is not None else None
         return cls(kind=kind, name=name, id=global_id, member_id=id_ if kind is ActorKind.MEMBER else None)
 
-    @strawberry.field(
-        description="The member, when a member acts; null for anyone else, or a member you may not see."
+    @relation(
+        Member | None,
+        description="The member, when a member acts; null for anyone else, or a member you may not see.",
     )
-    async def member(self, info: Info) -> Member | None:
-        return await load_by_id(info, MEMBER, self.member_id)
+    def member(self, info: Info) -> Loaded[Member | None]:
+        return load_by_id(info, MEMBER, self.member_id)
 
 
 # -- specs -----------------------------------------------------------------------------------------

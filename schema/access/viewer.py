@@ -10,9 +10,9 @@ import strawberry
 from domain.scope import Scope
 from schema.access.types import MEMBER, MEMBERSHIPS_OF_MEMBER, Actor, Member, Membership
 from schema.context import Info
-from schema.loading import ROOT
+from schema.loading import ROOT, Loaded
 from schema.pagination import Connection
-from schema.relay import load_by_id, paginate
+from schema.relay import load_by_id, paginate, relation
 
 if TYPE_CHECKING:
     from schema.content.types import ContentItem
@@ -30,9 +30,11 @@ class Viewer:
         actor = scope.actor
         return cls(scope=scope, actor=Actor.of(actor.kind, actor.id, actor.name))
 
-    @strawberry.field(description="The member signed in; null for an API key, a demo visitor or the service.")
-    async def member(self, info: Info) -> Member | None:
-        return await load_by_id(info, MEMBER, self._member_id)
+    @relation(
+        Member | None, description="The member signed in; null for an API key, a demo visitor or the service."
+    )
+    def member(self, info: Info) -> Loaded[Member | None]:
+        return load_by_id(info, MEMBER, self._member_id)
 
     @strawberry.field(
         description=(

@@ -18,8 +18,8 @@ from domain.scope import ActorKind
 from schema import ids
 from schema.access.types import Actor
 from schema.context import Info
-from schema.loading import ConnectionSpec, NodeSpec, in_workspace
-from schema.relay import NODE_SPECS, Node, register
+from schema.loading import ConnectionSpec, Loaded, NodeSpec, in_workspace
+from schema.relay import NODE_SPECS, Node, load_by_id, register, relation
 
 activity_table = ActivityRow.__table__
 
@@ -102,12 +102,12 @@ class Activity(Node):
             occurred_at=row.occurred_at,
         )
 
-    @strawberry.field(description="The record changed; null once it is deleted or when you may not see it.")
-    async def node(self, info: Info) -> Node | None:
+    @relation(Node | None, "The record changed; null once it is deleted or when you may not see it.")
+    def node(self, info: Info) -> Loaded[Node | None]:
         spec = NODE_SPECS.get(self.node_type)
         if spec is None:
             return None
-        found: Node | None = await info.context.loaders.node(spec).load(self.node_db_id)
+        found: Loaded[Node | None] = load_by_id(info, spec, self.node_db_id)
         return found
 
 

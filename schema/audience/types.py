@@ -16,9 +16,9 @@ from domain.content.models import content_item_audience
 from domain.kpi.models import kpi_audience
 from schema import ids
 from schema.context import Info
-from schema.loading import ListSpec, NodeSpec, in_workspace
+from schema.loading import ListSpec, Loaded, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_required, register
+from schema.relay import Node, load_children, load_required, register, relation
 
 if TYPE_CHECKING:
     from schema.channel.types import StrategyChannel
@@ -70,25 +70,29 @@ class Audience(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field
-    async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
+    @relation(Annotated["Strategy", strawberry.lazy("schema.strategy.types")])
+    def strategy(self, info: Info) -> Loaded[Strategy]:
         from schema.strategy.types import STRATEGY
 
-        return await load_required(info, STRATEGY, self.strategy_id)
+        return load_required(info, STRATEGY, self.strategy_id)
 
-    @strawberry.field(description="The chosen channels that reach this audience.")
-    async def channels(
-        self, info: Info
-    ) -> list[Annotated[StrategyChannel, strawberry.lazy("schema.channel.types")]]:
+    @relation(
+        list[Annotated["StrategyChannel", strawberry.lazy("schema.channel.types")]],
+        description="The chosen channels that reach this audience.",
+    )
+    def channels(self, info: Info) -> Loaded[list[StrategyChannel]]:
         from schema.channel.types import CHANNELS_OF_AUDIENCE
 
-        return await info.context.loaders.children(CHANNELS_OF_AUDIENCE).load(self.db_id)
+        return load_children(info, CHANNELS_OF_AUDIENCE, self.db_id)
 
-    @strawberry.field(description="The KPIs that measure this audience.")
-    async def kpis(self, info: Info) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:
+    @relation(
+        list[Annotated["Kpi", strawberry.lazy("schema.kpi.types")]],
+        description="The KPIs that measure this audience.",
+    )
+    def kpis(self, info: Info) -> Loaded[list[Kpi]]:
         from schema.kpi.types import KPIS_OF_AUDIENCE
 
-        return await info.context.loaders.children(KPIS_OF_AUDIENCE).load(self.db_id)
+        return load_children(info, KPIS_OF_AUDIENCE, self.db_id)
 
     @strawberry.field(description="The content made for this audience.")
     async def content_items(

@@ -14,9 +14,9 @@ from domain.channel.models import Platform, strategy_channel_audience
 from domain.channel.models import StrategyChannel as StrategyChannelRow
 from schema import ids
 from schema.context import Info
-from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
+from schema.loading import ConnectionSpec, ListSpec, Loaded, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_required, register
+from schema.relay import Node, load_children, load_required, register, relation
 
 if TYPE_CHECKING:
     from schema.audience.types import Audience
@@ -55,15 +55,18 @@ class Channel(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field
-    async def workspace(self, info: Info) -> Annotated[Workspace, strawberry.lazy("schema.tenancy.types")]:
+    @relation(Annotated["Workspace", strawberry.lazy("schema.tenancy.types")])
+    def workspace(self, info: Info) -> Loaded[Workspace]:
         from schema.tenancy.types import WORKSPACE
 
-        return await load_required(info, WORKSPACE, self.workspace_id)
+        return load_required(info, WORKSPACE, self.workspace_id)
 
-    @strawberry.field(description="The strategies that chose this channel, with the role it plays in each.")
-    async def strategy_channels(self, info: Info) -> list[StrategyChannel]:
-        return await info.context.loaders.children(STRATEGY_CHANNELS_OF_CHANNEL).load(self.db_id)
+    @relation(
+        list["StrategyChannel"],
+        description="The strategies that chose this channel, with the role it plays in each.",
+    )
+    def strategy_channels(self, info: Info) -> Loaded[list[StrategyChannel]]:
+        return load_children(info, STRATEGY_CHANNELS_OF_CHANNEL, self.db_id)
 
     @strawberry.field(description="The content published or planned on this channel.")
     async def content_items(
@@ -106,23 +109,24 @@ class StrategyChannel(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field
-    async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
+    @relation(Annotated["Strategy", strawberry.lazy("schema.strategy.types")])
+    def strategy(self, info: Info) -> Loaded[Strategy]:
         from schema.strategy.types import STRATEGY
 
-        return await load_required(info, STRATEGY, self.strategy_id)
+        return load_required(info, STRATEGY, self.strategy_id)
 
-    @strawberry.field
-    async def channel(self, info: Info) -> Channel:
-        return await load_required(info, CHANNEL, self.channel_id)
+    @relation(Channel)
+    def channel(self, info: Info) -> Loaded[Channel]:
+        return load_required(info, CHANNEL, self.channel_id)
 
-    @strawberry.field(description="The audiences this channel reaches.")
-    async def audiences(
-        self, info: Info
-    ) -> list[Annotated[Audience, strawberry.lazy("schema.audience.types")]]:
+    @relation(
+        list[Annotated["Audience", strawberry.lazy("schema.audience.types")]],
+        description="The audiences this channel reaches.",
+    )
+    def audiences(self, info: Info) -> Loaded[list[Audience]]:
         from schema.audience.types import AUDIENCES_OF_STRATEGY_CHANNEL
 
-        return await info.context.loaders.children(AUDIENCES_OF_STRATEGY_CHANNEL).load(self.db_id)
+        return load_children(info, AUDIENCES_OF_STRATEGY_CHANNEL, self.db_id)
 
 
 CHANNEL = register(

@@ -20,9 +20,9 @@ from schema.access.types import Actor
 from schema.content.types import CONTENT_ITEM, ContentItem
 from schema.context import Info
 from schema.errors import UserError
-from schema.loading import ConnectionSpec, NodeSpec, in_workspace
+from schema.loading import ConnectionSpec, Loaded, NodeSpec, in_workspace
 from schema.mutation import decode, performs, run
-from schema.relay import Node, load_required, register
+from schema.relay import Node, load_required, register, relation
 
 comment_table = CommentRow.__table__
 
@@ -61,9 +61,9 @@ class Comment(Node):
             created_at=row.created_at,
         )
 
-    @strawberry.field
-    async def content_item(self, info: Info) -> ContentItem:
-        return await load_required(info, CONTENT_ITEM, self.content_item_id)
+    @relation(ContentItem)
+    def content_item(self, info: Info) -> Loaded[ContentItem]:
+        return load_required(info, CONTENT_ITEM, self.content_item_id)
 
 
 COMMENT = register(

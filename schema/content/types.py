@@ -27,9 +27,9 @@ from domain.kpi.models import Metric
 from schema import ids
 from schema.context import Info
 from schema.errors import QueryError
-from schema.loading import ConnectionSpec, NodeSpec, in_workspace
+from schema.loading import ConnectionSpec, Loaded, NodeSpec, in_workspace, then
 from schema.pagination import Connection
-from schema.relay import Node, load_by_id, load_required, paginate, register
+from schema.relay import Node, load_by_id, load_children, load_required, paginate, register, relation
 
 if TYPE_CHECKING:
     from schema.access.types import Member
@@ -89,52 +89,66 @@ class ContentItem(Node):
     def mapped(self) -> bool:
         return self.tactic_id is not None and self.primary_kpi_id is not None
 
-    @strawberry.field
-    async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
+    @relation(Annotated["Strategy", strawberry.lazy("schema.strategy.types")])
+    def strategy(self, info: Info) -> Loaded[Strategy]:
         from schema.strategy.types import STRATEGY
 
-        return await load_required(info, STRATEGY, self.strategy_id)
+        return load_required(info, STRATEGY, self.strategy_id)
 
-    @strawberry.field(description="The tactic this item plays into; null while it is an unmapped idea.")
-    async def tactic(self, info: Info) -> Annotated[Tactic, strawberry.lazy("schema.strategy.types")] | None:
+    @relation(
+        Annotated["Tactic", strawberry.lazy("schema.strategy.types")] | None,
+        description="The tactic this item plays into; null while it is an unmapped idea.",
+    )
+    def tactic(self, info: Info) -> Loaded[Tactic | None]:
         from schema.strategy.types import TACTIC
 
-        return await load_by_id(info, TACTIC, self.tactic_id)
+        return load_by_id(info, TACTIC, self.tactic_id)
 
-    @strawberry.field(description="The KPI this item mainly serves.")
-    async def primary_kpi(self, info: Info) -> Annotated[Kpi, strawberry.lazy("schema.kpi.types")] | None:
+    @relation(
+        Annotated["Kpi", strawberry.lazy("schema.kpi.types")] | None,
+        description="The KPI this item mainly serves.",
+    )
+    def primary_kpi(self, info: Info) -> Loaded[Kpi | None]:
         from schema.kpi.types import KPI
 
-        return await load_by_id(info, KPI, self.primary_kpi_id)
+        return load_by_id(info, KPI, self.primary_kpi_id)
 
-    @strawberry.field(description="Every KPI this item serves, the primary one included.")
-    async def kpis(self, info: Info) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:
+    @relation(
+        list[Annotated["Kpi", strawberry.lazy("schema.kpi.types")]],
+        description="Every KPI this item serves, the primary one included.",
+    )
+    def kpis(self, info: Info) -> Loaded[list[Kpi]]:
         from schema.kpi.types import KPIS_OF_CONTENT_ITEM
 
-        return await info.context.loaders.children(KPIS_OF_CONTENT_ITEM).load(self.db_id)
+        return load_children(info, KPIS_OF_CONTENT_ITEM, self.db_id)
 
-    @strawberry.field(description="The KPIs this item serves besides its primary KPI.")
-    async def contributing_kpis(
-        self, info: Info
-    ) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:
+    @relation(
+        list[Annotated["Kpi", strawberry.lazy("schema.kpi.types")]],
+        description="The KPIs this item serves besides its primary KPI.",
+    )
+    def contributing_kpis(self, info: Info) -> Loaded[list[Kpi]]:
         from schema.kpi.types import KPIS_OF_CONTENT_ITEM
 
-        kpis = await info.context.loaders.children(KPIS_OF_CONTENT_ITEM).load(self.db_id)
-        return [kpi for kpi in kpis if kpi.db_id != self.primary_kpi_id]
+        kpis = load_children(info, KPIS_OF_CONTENT_ITEM, self.db_id)
+        return then(kpis, lambda kpis: [kpi for kpi in kpis if kpi.db_id != self.primary_kpi_id])
 
-    @strawberry.field(description="The channel it is published on.")
-    async def channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channel.types")] | None:
+    @relation(
+        Annotated["Channel", strawberry.lazy("schema.channel.types")] | None,
+        description="The channel it is published on.",
+    )
+    def channel(self, info: Info) -> Loaded[Channel | None]:
         from schema.channel.types import CHANNEL
 
-        return await load_by_id(info, CHANNEL, self.channel_id)
+        return load_by_id(info, CHANNEL, self.channel_id)
 
-    @strawberry.field(description="The audiences it is made for.")
-    async def audiences(
-        self, info: Info
-    ) -> list[Annotated[Audience, strawberry.lazy("schema.audience.types")]]:
+    @relation(
+        list[Annotated["Audience", strawberry.lazy("schema.audience.types")]],
+        description="The audiences it is made for.",
+    )
+    def audiences(self, info: Info) -> Loaded[list[Audience]]:
         from schema.audience.types import AUDIENCES_OF_CONTENT_ITEM
 
-        return await info.context.loaders.children(AUDIENCES_OF_CONTENT_ITEM).load(self.db_id)
+        return load_children(info, AUDIENCES_OF_CONTENT_ITEM, self.db_id)
 
     @strawberry.field(description="What the item achieved, oldest observation first.")
     async def metrics(
@@ -147,11 +161,14 @@ class ContentItem(Node):
     ) -> Connection[ContentMetric]:
         return await paginate(info, METRICS_OF_CONTENT_ITEM, self.db_id, first, after, last, before)
 
-    @strawberry.field(description="The member who works on the item now.")
-    async def assignee(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.access.types")] | None:
+    @relation(
+        Annotated["Member", strawberry.lazy("schema.access.types")] | None,
+        description="The member who works on the item now.",
+    )
+    def assignee(self, info: Info) -> Loaded[Member | None]:
         from schema.access.types import MEMBER
 
-        return await load_by_id(info, MEMBER, self.assignee_id)
+        return load_by_id(info, MEMBER, self.assignee_id)
 
     @strawberry.field(description="What people said about the item, oldest first.")
     async def comments(
@@ -205,9 +222,9 @@ class ContentMetric(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field
-    async def content_item(self, info: Info) -> ContentItem:
-        return await load_required(info, CONTENT_ITEM, self.content_item_id)
+    @relation(ContentItem)
+    def content_item(self, info: Info) -> Loaded[ContentItem]:
+        return load_required(info, CONTENT_ITEM, self.content_item_id)
 
 
 @strawberry.enum(description="How a content list is ordered.")

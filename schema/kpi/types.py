@@ -27,9 +27,9 @@ from domain.kpi.smart import smart
 from schema import ids
 from schema.context import Info
 from schema.kpi.progress import KpiProgress, KpiSmart, load_facts
-from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
+from schema.loading import ConnectionSpec, ListSpec, Loaded, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_by_id, load_required, paginate, register
+from schema.relay import Node, load_by_id, load_children, load_required, paginate, register, relation
 
 if TYPE_CHECKING:
     from schema.access.types import Member
@@ -92,37 +92,47 @@ class Kpi(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field
-    async def strategy(self, info: Info) -> Annotated[Strategy, strawberry.lazy("schema.strategy.types")]:
+    @relation(Annotated["Strategy", strawberry.lazy("schema.strategy.types")])
+    def strategy(self, info: Info) -> Loaded[Strategy]:
         from schema.strategy.types import STRATEGY
 
-        return await load_required(info, STRATEGY, self.strategy_id)
+        return load_required(info, STRATEGY, self.strategy_id)
 
-    @strawberry.field(description="The channel this KPI is measured on, if it is tied to one.")
-    async def channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channel.types")] | None:
+    @relation(
+        Annotated["Channel", strawberry.lazy("schema.channel.types")] | None,
+        description="The channel this KPI is measured on, if it is tied to one.",
+    )
+    def channel(self, info: Info) -> Loaded[Channel | None]:
         from schema.channel.types import CHANNEL
 
-        return await load_by_id(info, CHANNEL, self.channel_id)
+        return load_by_id(info, CHANNEL, self.channel_id)
 
-    @strawberry.field(description="The member who follows the KPI.")
-    async def owner(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.access.types")] | None:
+    @relation(
+        Annotated["Member", strawberry.lazy("schema.access.types")] | None,
+        description="The member who follows the KPI.",
+    )
+    def owner(self, info: Info) -> Loaded[Member | None]:
         from schema.access.types import MEMBER
 
-        return await load_by_id(info, MEMBER, self.owner_id)
+        return load_by_id(info, MEMBER, self.owner_id)
 
-    @strawberry.field(description="The tactics this KPI measures.")
-    async def tactics(self, info: Info) -> list[Annotated[Tactic, strawberry.lazy("schema.strategy.types")]]:
+    @relation(
+        list[Annotated["Tactic", strawberry.lazy("schema.strategy.types")]],
+        description="The tactics this KPI measures.",
+    )
+    def tactics(self, info: Info) -> Loaded[list[Tactic]]:
         from schema.strategy.types import TACTICS_OF_KPI
 
-        return await info.context.loaders.children(TACTICS_OF_KPI).load(self.db_id)
+        return load_children(info, TACTICS_OF_KPI, self.db_id)
 
-    @strawberry.field(description="The audiences this KPI measures.")
-    async def audiences(
-        self, info: Info
-    ) -> list[Annotated[Audience, strawberry.lazy("schema.audience.types")]]:
+    @relation(
+        list[Annotated["Audience", strawberry.lazy("schema.audience.types")]],
+        description="The audiences this KPI measures.",
+    )
+    def audiences(self, info: Info) -> Loaded[list[Audience]]:
         from schema.audience.types import AUDIENCES_OF_KPI
 
-        return await info.context.loaders.children(AUDIENCES_OF_KPI).load(self.db_id)
+        return load_children(info, AUDIENCES_OF_KPI, self.db_id)
 
     @strawberry.field(description="The content that serves this KPI, as primary or contributing KPI.")
     async def content_items(
@@ -201,9 +211,9 @@ class KpiMeasurement(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field
-    async def kpi(self, info: Info) -> Kpi:
-        return await load_required(info, KPI, self.kpi_id)
+    @relation(Kpi)
+    def kpi(self, info: Info) -> Loaded[Kpi]:
+        return load_required(info, KPI, self.kpi_id)
 
 
 _visible = in_workspace(kpi_table.c.workspace_id)

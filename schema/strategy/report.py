@@ -18,8 +18,8 @@ from domain.strategy.brief import Figures
 from domain.strategy.coverage import Coverage, Dashboard
 from domain.strategy.health import MIX_TOLERANCE, Finding, FindingCode, NodeRef, Severity, findings, share
 from schema.context import Info
-from schema.loading import per_day
-from schema.relay import NODE_SPECS, Node, load_by_id, load_required
+from schema.loading import Loaded, per_day
+from schema.relay import NODE_SPECS, Node, load_by_id, load_required, relation
 
 if TYPE_CHECKING:
     from schema.channel.types import Channel
@@ -73,7 +73,7 @@ async def figures(info: Info, strategy_id: uuid.UUID, as_of: dt.date) -> Figures
 
 
 async def load_ref(info: Info, ref: NodeRef) -> Node | None:
-    node: Node | None = await load_by_id(info, NODE_SPECS[ref.kind], ref.id)
+    node: Node | None = await info.context.loaders.node(NODE_SPECS[ref.kind]).load(ref.id)
     return node
 
 
@@ -126,11 +126,11 @@ class TacticShare:
     target_share: Decimal | None
     deviation: Decimal | None = strawberry.field(description="share − targetShare, in percentage points.")
 
-    @strawberry.field
-    async def tactic(self, info: Info) -> Annotated[Tactic, strawberry.lazy("schema.strategy.types")]:
+    @relation(Annotated["Tactic", strawberry.lazy("schema.strategy.types")])
+    def tactic(self, info: Info) -> Loaded[Tactic]:
         from schema.strategy.types import TACTIC
 
-        return await load_required(info, TACTIC, self.tactic_id)
+        return load_required(info, TACTIC, self.tactic_id)
 
 
 @strawberry.type(description="How many live content items play into a tactic and serve a KPI.")
@@ -139,17 +139,17 @@ class TacticKpiCell:
     kpi_id: strawberry.Private[uuid.UUID]
     content_count: int
 
-    @strawberry.field
-    async def tactic(self, info: Info) -> Annotated[Tactic, strawberry.lazy("schema.strategy.types")]:
+    @relation(Annotated["Tactic", strawberry.lazy("schema.strategy.types")])
+    def tactic(self, info: Info) -> Loaded[Tactic]:
         from schema.strategy.types import TACTIC
 
-        return await load_required(info, TACTIC, self.tactic_id)
+        return load_required(info, TACTIC, self.tactic_id)
 
-    @strawberry.field
-    async def kpi(self, info: Info) -> Annotated[Kpi, strawberry.lazy("schema.kpi.types")]:
+    @relation(Annotated["Kpi", strawberry.lazy("schema.kpi.types")])
+    def kpi(self, info: Info) -> Loaded[Kpi]:
         from schema.kpi.types import KPI
 
-        return await load_required(info, KPI, self.kpi_id)
+        return load_required(info, KPI, self.kpi_id)
 
 
 @strawberry.type(description="How many content items (archived too) a channel has in a status.")
@@ -158,11 +158,14 @@ class ChannelStatusCount:
     status: ContentStatus
     count: int
 
-    @strawberry.field(description="None for content not yet given a channel.")
-    async def channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channel.types")] | None:
+    @relation(
+        Annotated["Channel", strawberry.lazy("schema.channel.types")] | None,
+        description="None for content not yet given a channel.",
+    )
+    def channel(self, info: Info) -> Loaded[Channel | None]:
         from schema.channel.types import CHANNEL
 
-        return await load_by_id(info, CHANNEL, self.channel_id)
+        return load_by_id(info, CHANNEL, self.channel_id)
 
 
 @strawberry.type(description="A content item and what it contributed to a KPI.")
@@ -170,13 +173,11 @@ class ContentContribution:
     item_id: strawberry.Private[uuid.UUID]
     value: Decimal = strawberry.field(description="The sum of the item's metrics of the KPI's metric.")
 
-    @strawberry.field
-    async def content_item(
-        self, info: Info
-    ) -> Annotated[ContentItem, strawberry.lazy("schema.content.types")]:
+    @relation(Annotated["ContentItem", strawberry.lazy("schema.content.types")])
+    def content_item(self, info: Info) -> Loaded[ContentItem]:
         from schema.content.types import CONTENT_ITEM
 
-        return await load_required(info, CONTENT_ITEM, self.item_id)
+        return load_required(info, CONTENT_ITEM, self.item_id)
 
 
 @strawberry.type(description="The content that contributed most to a KPI, best first.")
@@ -184,11 +185,11 @@ class KpiTopContent:
     kpi_id: strawberry.Private[uuid.UUID]
     items: list[ContentContribution]
 
-    @strawberry.field
-    async def kpi(self, info: Info) -> Annotated[Kpi, strawberry.lazy("schema.kpi.types")]:
+    @relation(Annotated["Kpi", strawberry.lazy("schema.kpi.types")])
+    def kpi(self, info: Info) -> Loaded[Kpi]:
         from schema.kpi.types import KPI
 
-        return await load_required(info, KPI, self.kpi_id)
+        return load_required(info, KPI, self.kpi_id)
 
 
 @strawberry.type(description="The figures a strategy dashboard draws, counted by the database.")

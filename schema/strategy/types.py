@@ -19,9 +19,9 @@ from domain.strategy.models import Tactic as TacticRow
 from schema import enums, ids
 from schema.context import Info
 from schema.kpi.progress import judged_on
-from schema.loading import ConnectionSpec, ListSpec, NodeSpec, in_workspace
+from schema.loading import ConnectionSpec, ListSpec, Loaded, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_by_id, load_required, paginate, register
+from schema.relay import Node, load_by_id, load_children, load_required, paginate, register, relation
 from schema.strategy import report
 from schema.strategy.report import StrategyDashboard, StrategyHealth
 
@@ -73,43 +73,50 @@ class Strategy(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field
-    async def workspace(self, info: Info) -> Annotated[Workspace, strawberry.lazy("schema.tenancy.types")]:
+    @relation(Annotated["Workspace", strawberry.lazy("schema.tenancy.types")])
+    def workspace(self, info: Info) -> Loaded[Workspace]:
         from schema.tenancy.types import WORKSPACE
 
-        return await load_required(info, WORKSPACE, self.workspace_id)
+        return load_required(info, WORKSPACE, self.workspace_id)
 
-    @strawberry.field(description="The member who answers for the strategy.")
-    async def owner(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.access.types")] | None:
+    @relation(
+        Annotated["Member", strawberry.lazy("schema.access.types")] | None,
+        description="The member who answers for the strategy.",
+    )
+    def owner(self, info: Info) -> Loaded[Member | None]:
         from schema.access.types import MEMBER
 
-        return await load_by_id(info, MEMBER, self.owner_id)
+        return load_by_id(info, MEMBER, self.owner_id)
 
-    @strawberry.field(description="The tactics, in their position order.")
-    async def tactics(self, info: Info) -> list[Tactic]:
-        return await info.context.loaders.children(TACTICS_OF_STRATEGY).load(self.db_id)
+    @relation(list["Tactic"], description="The tactics, in their position order.")
+    def tactics(self, info: Info) -> Loaded[list[Tactic]]:
+        return load_children(info, TACTICS_OF_STRATEGY, self.db_id)
 
-    @strawberry.field(description="The audiences, oldest first.")
-    async def audiences(
-        self, info: Info
-    ) -> list[Annotated[Audience, strawberry.lazy("schema.audience.types")]]:
+    @relation(
+        list[Annotated["Audience", strawberry.lazy("schema.audience.types")]],
+        description="The audiences, oldest first.",
+    )
+    def audiences(self, info: Info) -> Loaded[list[Audience]]:
         from schema.audience.types import AUDIENCES_OF_STRATEGY
 
-        return await info.context.loaders.children(AUDIENCES_OF_STRATEGY).load(self.db_id)
+        return load_children(info, AUDIENCES_OF_STRATEGY, self.db_id)
 
-    @strawberry.field(description="The channels chosen for this strategy, with role and rationale.")
-    async def channels(
-        self, info: Info
-    ) -> list[Annotated[StrategyChannel, strawberry.lazy("schema.channel.types")]]:
+    @relation(
+        list[Annotated["StrategyChannel", strawberry.lazy("schema.channel.types")]],
+        description="The channels chosen for this strategy, with role and rationale.",
+    )
+    def channels(self, info: Info) -> Loaded[list[StrategyChannel]]:
         from schema.channel.types import CHANNELS_OF_STRATEGY
 
-        return await info.context.loaders.children(CHANNELS_OF_STRATEGY).load(self.db_id)
+        return load_children(info, CHANNELS_OF_STRATEGY, self.db_id)
 
-    @strawberry.field(description="The KPIs, oldest first.")
-    async def kpis(self, info: Info) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:
+    @relation(
+        list[Annotated["Kpi", strawberry.lazy("schema.kpi.types")]], description="The KPIs, oldest first."
+    )
+    def kpis(self, info: Info) -> Loaded[list[Kpi]]:
         from schema.kpi.types import KPIS_OF_STRATEGY
 
-        return await info.context.loaders.children(KPIS_OF_STRATEGY).load(self.db_id)
+        return load_children(info, KPIS_OF_STRATEGY, self.db_id)
 
     @strawberry.field(description="Who changed what in the strategy and its parts, newest first.")
     async def activity(
@@ -219,21 +226,27 @@ class Tactic(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field
-    async def strategy(self, info: Info) -> Strategy:
-        return await load_required(info, STRATEGY, self.strategy_id)
+    @relation(Strategy)
+    def strategy(self, info: Info) -> Loaded[Strategy]:
+        return load_required(info, STRATEGY, self.strategy_id)
 
-    @strawberry.field(description="The member who answers for the tactic.")
-    async def owner(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.access.types")] | None:
+    @relation(
+        Annotated["Member", strawberry.lazy("schema.access.types")] | None,
+        description="The member who answers for the tactic.",
+    )
+    def owner(self, info: Info) -> Loaded[Member | None]:
         from schema.access.types import MEMBER
 
-        return await load_by_id(info, MEMBER, self.owner_id)
+        return load_by_id(info, MEMBER, self.owner_id)
 
-    @strawberry.field(description="The KPIs that measure this tactic.")
-    async def kpis(self, info: Info) -> list[Annotated[Kpi, strawberry.lazy("schema.kpi.types")]]:
+    @relation(
+        list[Annotated["Kpi", strawberry.lazy("schema.kpi.types")]],
+        description="The KPIs that measure this tactic.",
+    )
+    def kpis(self, info: Info) -> Loaded[list[Kpi]]:
         from schema.kpi.types import KPIS_OF_TACTIC
 
-        return await info.context.loaders.children(KPIS_OF_TACTIC).load(self.db_id)
+        return load_children(info, KPIS_OF_TACTIC, self.db_id)
 
     @strawberry.field(description="The content that plays into this tactic.")
     async def content_items(

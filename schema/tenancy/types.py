@@ -16,9 +16,9 @@ from domain.tenancy.models import Workspace as WorkspaceRow
 from domain.tenancy.services import organizations_seen
 from schema import ids
 from schema.context import Info
-from schema.loading import ConnectionSpec, NodeSpec, in_workspace
+from schema.loading import ConnectionSpec, Loaded, NodeSpec, in_workspace
 from schema.pagination import Connection
-from schema.relay import Node, load_required, paginate, register
+from schema.relay import Node, load_required, paginate, register, relation
 
 if TYPE_CHECKING:
     from schema.access.types import Membership
@@ -108,9 +108,9 @@ class Workspace(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field
-    async def organization(self, info: Info) -> Organization:
-        return await load_required(info, ORGANIZATION, self.organization_id)
+    @relation(Organization)
+    def organization(self, info: Info) -> Loaded[Organization]:
+        return load_required(info, ORGANIZATION, self.organization_id)
 
     @strawberry.field(
         description="The workspace's strategies, oldest first; optionally only those in `status`."
