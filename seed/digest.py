@@ -16,6 +16,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.base import Base
+from domain.strategy.figures import FIGURE_TABLES
 from domain.tenancy.models import Workspace
 
 #: Columns that differ between two loads of the same data by nature.
@@ -24,13 +25,15 @@ IGNORED = frozenset({"id", "workspace_id", "created_at", "updated_at", "expires_
 TENANT_TABLES: list[Table] = [t for t in Base.metadata.sorted_tables if "workspace_id" in t.c]
 #: Tables that tell how the data came about (who changed what, when), not what it is.
 HISTORY = frozenset({"activity"})
+#: Tables PostgreSQL derives from the others: they follow from what the digest already covers.
+DERIVED = frozenset(table.name for table in FIGURE_TABLES)
 
 
 async def digest(session: AsyncSession, workspace_id: uuid.UUID) -> str:
     labels: dict[uuid.UUID, str] = {workspace_id: "workspace"}
     lines: list[str] = []
     workspace = cast(Table, Workspace.__table__)
-    tables = [workspace, *(table for table in TENANT_TABLES if table.name not in HISTORY)]
+    tables = [workspace, *(table for table in TENANT_TABLES if table.name not in HISTORY | DERIVED)]
     for table in tables:
         key = workspace.c.id if table is workspace else table.c.workspace_id
         rows = (await session.execute(select(table).where(key == workspace_id))).mappings()
