@@ -317,11 +317,13 @@ def import_documents_command(file: Path, manifest_format: str | None, client_nam
 
     Every document is checked against the schema first; if any is refused nothing is
     registered and the problems are listed. A document registered already with the same
-    text is left as it is; an id registered with another text is refused.
+    text is left as it is; an id registered with another text is refused. Then each
+    document's line says which path answers it: a compiled plan, or the executor and the
+    first field that sends it there.
     """
-    from domain.documents.manifests import ManifestFormat
+    from domain.documents.manifests import ManifestFormat, parse_manifest
     from domain.documents.store import ImportCounts, import_documents
-    from schema.documents import validate_document
+    from schema.documents import answered_by, validate_document
 
     settings = Settings()
     _configure_logging(settings.log_level)
@@ -335,12 +337,16 @@ def import_documents_command(file: Path, manifest_format: str | None, client_nam
 
     counts = _as_system(settings, run, refused="nothing was registered")
     click.echo(f"created {counts.created}, unchanged {counts.unchanged}")
+    for document in parse_manifest(data, format).documents:
+        click.echo(f"{document.id}\t{document.operation_name or '-'}\t{answered_by(document.body)}")
 
 
 @documents_group.command("list")
 def list_documents_command() -> None:
-    """List the registered documents, oldest first: id, operation name, type, created, client."""
+    """List the registered documents, oldest first: id, operation name, type, created, client,
+    and the path that answers it (compiled plan, or executor and why)."""
     from domain.documents.store import RegisteredDocument, registered_documents
+    from schema.documents import answered_by
 
     settings = Settings()
     _configure_logging(settings.log_level)
@@ -355,5 +361,6 @@ def list_documents_command() -> None:
             document.operation_type.value,
             document.created_at.isoformat(timespec="seconds"),
             document.client_name or "-",
+            answered_by(document.body),
         )
         click.echo("\t".join(columns))

@@ -1,4 +1,5 @@
-"""Whether a trusted document fits the schema: the check `redthread documents import` runs.
+"""Whether a trusted document fits the schema, and which path will answer it: the checks
+`redthread documents import` runs.
 
 A document is validated with the rules Strawberry validates a request's document with
 (:data:`RULES`: graphql-core's specified rules plus Strawberry's own). The request path's
@@ -13,6 +14,7 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from domain.documents.manifests import located
 from schema.build import schema
+from schema.compiled.plan import Planner
 
 #: The rules a request's document is validated with (as ``strawberry.schema.schema.validate_document``).
 RULES: tuple[type[ASTValidationRule], ...] = (
@@ -32,3 +34,15 @@ def validate_document(body: str) -> list[str]:
     except RecursionError:
         return ["The document nests too deeply."]
     return [located(error) for error in errors]
+
+
+_PLANNER = Planner(schema._schema)
+
+
+def answered_by(body: str) -> str:
+    """Which path answers the (valid) document's operation: ``compiled plan``, or ``executor``
+    and why (the first field plans cannot read, or ``mutation``). Judged on its widest
+    selection (:meth:`~schema.compiled.plan.Planner.verdicts`)."""
+    verdicts = _PLANNER.verdicts(parse(body))
+    reasons = [reason for reason in verdicts.values() if reason is not None]
+    return f"executor: {reasons[0]}" if reasons else "compiled plan"

@@ -50,6 +50,7 @@ class RegisteredDocument:
     """A registered document, as the list of them shows it."""
 
     id: str
+    body: str
     operation_name: str | None
     operation_type: OperationType
     client_name: str | None
@@ -71,7 +72,12 @@ _BY_SHA256 = (
     select(*_LOOKUP_COLUMNS).where(TABLE.c.sha256 == bindparam("sha256")).order_by(TABLE.c.id).limit(1)
 )
 _LISTED = select(
-    TABLE.c.id, TABLE.c.operation_name, TABLE.c.operation_type, TABLE.c.client_name, TABLE.c.created_at
+    TABLE.c.id,
+    TABLE.c.body,
+    TABLE.c.operation_name,
+    TABLE.c.operation_type,
+    TABLE.c.client_name,
+    TABLE.c.created_at,
 ).order_by(TABLE.c.created_at, TABLE.c.id)
 
 
@@ -97,7 +103,12 @@ async def registered_documents(connection: AsyncConnection | AsyncSession) -> li
     rows = (await connection.execute(_LISTED)).all()
     return [
         RegisteredDocument(
-            row.id, row.operation_name, OperationType(row.operation_type), row.client_name, row.created_at
+            row.id,
+            row.body,
+            row.operation_name,
+            OperationType(row.operation_type),
+            row.client_name,
+            row.created_at,
         )
         for row in rows
     ]

@@ -24,9 +24,13 @@ from typing import Any, cast
 
 from cachetools import LRUCache
 from graphql import (
+    REMOVE,
+    DirectiveNode,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLEnumType,
+    GraphQLError,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -34,6 +38,10 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    Visitor,
+    visit,
 )
 from graphql.execution.collect_fields import (
     CollectedFields,
@@ -181,8 +189,17 @@ class Planner:
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
         inputs: dict[str, Any] | None,
+        *,
+        widest: bool = False,
     ) -> Request:
-        coerced = get_variable_values(self.schema, operation.variable_definitions or (), inputs or {})
+        """The shape of one request of ``operation`` and its parameters. ``widest`` walks the
+        operation without its variables' values instead: arguments given by variables are left
+        out, and a root field reads each type its ``id`` could name (:meth:`verdicts`)."""
+        coerced: VariableValues | list[GraphQLError]
+        if widest:
+            coerced = VariableValues(sources={}, coerced={})
+        else:
+            coerced = get_variable_values(self.schema, operation.variable_definitions or (), inputs or {})
         if isinstance(coerced, list):
             raise Fallback("variables")
         request = Request(
@@ -203,6 +220,11 @@ class Planner:
             if name not in ROOTS:
                 raise NotCompiled(name)
             definition = query_type.fields[name]
+            if widest:
+                wanted = ROOTS[name]
+                for type_name in (wanted,) if wanted is not None else tuple(RECORDS):
+                    self._object(cast(GraphQLObjectType, self.schema.get_type(type_name)), nodes, request)
+                continue
             args = get_argument_values(definition, nodes[0], coerced)
             if not isinstance(args.get("id"), str):
                 raise Fallback("no id")
@@ -222,6 +244,35 @@ class Planner:
             roots.append(Obj(key, type_name, fields, True, param=request.param(id_)))
         request.roots = tuple(roots)
         return request
+
+    def verdicts(self, document: DocumentNode) -> dict[str | None, str | None]:
+        """Per operation of ``document`` (by name): why plans cannot answer it — the first field
+        they cannot read, or ``mutation`` — or None when they answer it.
+
+        Judged without the values of a request: on the widest selection (every field whose
+        ``@skip``/``@include`` a variable decides is in) with the arguments written in the
+        document. A request may
+        still go to the executor for its values (a cursor or page size the executor refuses, a
+        ``filter`` given in a variable); a request that leaves a field out may compile when the
+        widest selection does not.
+        """
+        widest = visit(document, _WithoutConditions())
+        fragments = {d.name.value: d for d in widest.definitions if isinstance(d, FragmentDefinitionNode)}
+        verdicts: dict[str | None, str | None] = {}
+        for operation in widest.definitions:
+            if not isinstance(operation, OperationDefinitionNode):
+                continue
+            name = operation.name.value if operation.name is not None else None
+            if operation.operation is not OperationType.QUERY:
+                verdicts[name] = operation.operation.value
+                continue
+            try:
+                self.request(operation, fragments, None, widest=True)
+            except (NotCompiled, Fallback) as reason:
+                verdicts[name] = str(reason)
+            else:
+                verdicts[name] = None
+        return verdicts
 
     def _object(
         self, type_: GraphQLObjectType, nodes: Sequence[FieldNode], request: Request
@@ -358,6 +409,16 @@ class Planner:
         if found is None:
             found = self._compiled[key] = _compile(request.roots, scope.is_everything)
         return found
+
+
+class _WithoutConditions(Visitor):
+    """Takes out of a document the ``@skip`` and ``@include`` that a variable decides: its
+    widest selection (the ones written with ``true`` or ``false`` stay and count)."""
+
+    def enter_directive(self, node: DirectiveNode, *_: Any) -> Any:
+        conditional = node.name.value in ("skip", "include")
+        by_variable = any(isinstance(argument.value, VariableNode) for argument in node.arguments or ())
+        return REMOVE if conditional and by_variable else None
 
 
 def _grouped(collected: CollectedFields) -> dict[str, list[FieldNode]]:

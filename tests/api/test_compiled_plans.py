@@ -14,6 +14,7 @@ import zlib
 from typing import Any
 
 import pytest
+from graphql import parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -149,6 +150,8 @@ async def test_any_selection_over_the_tables_is_answered_as_the_executor_answers
     assert "errors" not in body, body["errors"]
     # The plan's one statement (none for ids it need not read).
     assert len(_reads(sql)) <= 1, sql.statements
+    # What `redthread documents import` says of such a document.
+    assert PLANNER.verdicts(parse(document)) == {None: None}
 
 
 def _reads(sql: StatementLog) -> list[str]:
@@ -197,3 +200,34 @@ async def test_what_a_plan_cannot_read_goes_to_the_executor(
     data = await gql.data(query, id=demo.strategy)
     assert all(kpi["progress"]["status"] for kpi in data["strategy"]["kpis"])
     assert len(_reads(sql)) > 1
+    assert PLANNER.verdicts(parse(query)) == {None: "Kpi.progress"}
+
+
+def test_a_document_is_judged_on_its_widest_selection() -> None:
+    """Fields a variable may include count; fields written out with `false` do not; each
+    operation is judged apart, a mutation never compiles."""
+    document = parse(
+        """
+        query Decided($id: ID!, $with: Boolean!) {
+          strategy(id: $id) { name kpis { name progress @include(if: $with) { status } } }
+        }
+        query Written($id: ID!) {
+          strategy(id: $id) { name kpis { name progress @include(if: false) { status } } }
+        }
+        query Node($id: ID!) { node(id: $id) { id ... on ContentItem { title } ...Health } }
+        query Filtered($id: ID!) {
+          strategy(id: $id) { contentItems(filter: {statuses: [DRAFT]}) { totalCount } }
+        }
+        query Viewer { viewer { actor { name } } }
+        mutation Remove($id: ID!) { deleteStrategy(input: {id: $id}) { deletedId } }
+        fragment Health on Strategy { health { healthy } }
+        """
+    )
+    assert PLANNER.verdicts(document) == {
+        "Decided": "Kpi.progress",
+        "Written": None,
+        "Node": "Strategy.health",
+        "Filtered": "filtered or ordered connection",
+        "Viewer": "viewer",
+        "Remove": "mutation",
+    }

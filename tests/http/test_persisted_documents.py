@@ -432,14 +432,15 @@ async def test_manifests_imported_from_the_command_line_run_by_id(
         )
 
     apollo = apollo_manifest((ORGANIZATIONS, "Organizations", "query"))
-    assert (
-        await imported("persisted-query-manifest.json", apollo, "--client", "web")
-        == "created 1, unchanged 0\n"
+    assert await imported("persisted-query-manifest.json", apollo, "--client", "web") == (
+        f"created 1, unchanged 0\n{apollo_id}\tOrganizations\texecutor: organizations\n"
     )
     assert await imported("queryMap.json", relay_query_map(VIEWER), "--format", "query-map") == (
-        "created 1, unchanged 0\n"
+        f"created 1, unchanged 0\n{relay_id}\tAppViewerQuery\texecutor: viewer\n"
     )
-    assert await imported("persisted-documents.json", codegen_documents(CREATE)) == "created 1, unchanged 0\n"
+    assert await imported("persisted-documents.json", codegen_documents(CREATE)) == (
+        f"created 1, unchanged 0\n{codegen_id}\tCreate\texecutor: mutation\n"
+    )
 
     # Apollo's clients send the id as the persisted query's hash, without the text.
     as_apollo = await http.post(

@@ -51,6 +51,10 @@ CREATE_ORGANIZATION = """mutation CreateOrganization($input: CreateOrganizationI
     }
   }
 }"""
+CONTENT_ITEM = (
+    "query ContentItem($id: ID!) { contentItem(id: $id) { title tactic { name } "
+    "kpis { name progress @include(if: false) { status } } } }"
+)
 VIEWER = "query AppViewerQuery {\n  viewer {\n    actor {\n      kind\n      name\n    }\n  }\n}\n"
 STRATEGIES = "query Strategies { organizations(first: 5) { nodes { __typename name } } }"
 ORGANIZATION = (
@@ -417,25 +421,38 @@ async def test_the_cli_imports_and_lists_documents(
     command = ["documents", "import", str(apollo), "--client", "web"]
     first = await asyncio.to_thread(runner.invoke, cli.main, command)
     assert first.exit_code == 0, first.output
-    assert first.stdout == "created 2, unchanged 0\n"
+    paths = sorted(
+        [
+            f"{sha256_hex(ORGANIZATIONS)}\tOrganizations\texecutor: organizations\n",
+            f"{sha256_hex(CREATE_ORGANIZATION)}\tCreateOrganization\texecutor: mutation\n",
+        ]
+    )
+    assert first.stdout == "created 2, unchanged 0\n" + "".join(paths)
     again = await asyncio.to_thread(runner.invoke, cli.main, command)
-    assert again.stdout == "created 0, unchanged 2\n"
+    assert again.stdout.splitlines()[0] == "created 0, unchanged 2"
 
     relay = tmp_path / "queryMap.json"
-    relay.write_bytes(relay_query_map(VIEWER))
+    relay.write_bytes(relay_query_map(VIEWER, CONTENT_ITEM))
     as_map = await asyncio.to_thread(
         runner.invoke, cli.main, ["documents", "import", str(relay), "--format", "query-map"]
     )
-    assert as_map.stdout == "created 1, unchanged 0\n", as_map.output
+    assert as_map.stdout.splitlines()[0] == "created 2, unchanged 0", as_map.output
+    assert sorted(as_map.stdout.splitlines()[1:]) == sorted(
+        [
+            f"{hashlib.md5(VIEWER.encode()).hexdigest()}\tAppViewerQuery\texecutor: viewer",
+            f"{hashlib.md5(CONTENT_ITEM.encode()).hexdigest()}\tContentItem\tcompiled plan",
+        ]
+    )
 
     listed = await asyncio.to_thread(runner.invoke, cli.main, ["documents", "list"])
     assert listed.exit_code == 0, listed.output
     lines = [line.split("\t") for line in listed.stdout.splitlines()]
-    assert sorted((line[0], line[1], line[2], line[4]) for line in lines) == sorted(
+    assert sorted((line[0], line[1], line[2], line[4], line[5]) for line in lines) == sorted(
         [
-            (sha256_hex(ORGANIZATIONS), "Organizations", "query", "web"),
-            (sha256_hex(CREATE_ORGANIZATION), "CreateOrganization", "mutation", "web"),
-            (hashlib.md5(VIEWER.encode()).hexdigest(), "AppViewerQuery", "query", "-"),
+            (sha256_hex(ORGANIZATIONS), "Organizations", "query", "web", "executor: organizations"),
+            (sha256_hex(CREATE_ORGANIZATION), "CreateOrganization", "mutation", "web", "executor: mutation"),
+            (hashlib.md5(VIEWER.encode()).hexdigest(), "AppViewerQuery", "query", "-", "executor: viewer"),
+            (hashlib.md5(CONTENT_ITEM.encode()).hexdigest(), "ContentItem", "query", "-", "compiled plan"),
         ]
     )
 
@@ -455,4 +472,4 @@ async def test_the_cli_imports_and_lists_documents(
         runner.invoke, cli.main, ["documents", "import", str(relay), "--format", "relay"]
     )
     assert unknown_format.exit_code == 2
-    assert len(await stored(db)) == 3
+    assert len(await stored(db)) == 4
