@@ -25,6 +25,7 @@ from domain.content.models import ContentFormat, ContentStatus
 from domain.kpi.models import Aggregation, Kpi, Metric, Unit, kpi_tactic
 from domain.persistence.database import Database
 from domain.scope import Scope
+from domain.strategy.figures import FIGURE_TABLES, fold_now
 from domain.strategy.models import Strategy, Tactic, TacticKind
 from seed.load import Outcome, build, make_room
 from seed.plan import plan, status_on
@@ -193,7 +194,13 @@ async def _copy_content(
     driver: Any = connection.driver_connection
     for table, columns, records in rows.tables():
         await driver.copy_records_to_table(table, records=records, columns=columns)
-    for table in ("content_item", "content_item_kpi", "content_item_audience", "content_metric"):
+    await fold_now(session)
+    # The small tables too: a table never analyzed is planned as if it held a few rows of any kind.
+    analyzed = (
+        *("strategy", "tactic", "kpi", "kpi_tactic", "audience", "channel", "strategy_channel"),
+        *("content_item", "content_item_kpi", "content_item_audience", "content_metric"),
+    )
+    for table in (*analyzed, *(figures.name for figures in FIGURE_TABLES)):
         await session.execute(text(f"ANALYZE {table}"))
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import ARRAY, BigInteger, Boolean, Column, DateTime, Numeric, Table, Uuid
+from sqlalchemy import ARRAY, BigInteger, Boolean, Column, DateTime, Numeric, Table, Uuid, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.base import Base
 from domain.content.models import CONTENT_STATUS_TYPE
@@ -67,3 +68,9 @@ kpi_contribution = Table(
 
 #: Derived from the content: left out of a workspace's digest, never written by the service.
 FIGURE_TABLES: Final = (content_item_figure, content_count, content_kpi_count, kpi_contribution)
+
+
+async def fold_now(session: AsyncSession) -> None:
+    """Bring the figures up to date now, not at commit: the changes the transaction made so
+    far are counted (a bulk load does this to analyze the figures it made)."""
+    await session.execute(text("SET CONSTRAINTS figures_due IMMEDIATE"))

@@ -19,6 +19,14 @@ order (two transactions folding the same item take turns, and the second counts 
 first committed), reads the items as they are now, and adds the difference to the counts in
 key order. Counts are locked only for that moment at commit, never across a transaction.
 
+The figure tables have no foreign keys: checking one at commit would take a share lock on
+the strategy or KPI after the content's locks, against the writers' lock order
+(``domain/records.py``), and a KPI being deleted meanwhile (locked, then waiting for the
+content) would deadlock with the commit. The figures of a deleted strategy or KPI go as its
+content goes: the cascaded deletes of its items and links are folded like any other. The
+functions run as the tables' owner (``SECURITY DEFINER``), so the service role may read the
+figures but write none of them.
+
 Items whose tactic is not among the tactics of a KPI they serve ("misaligned") are not kept:
 that depends on the KPI's tactics as well, which change without touching the items. The
 report finds the (KPI, tactic) pairs of ``content_kpi_count`` that the KPI does not name, and
@@ -31,6 +39,8 @@ Revises: 0010
 from collections.abc import Sequence
 
 from alembic import op
+
+from domain.persistence.settings import DatabaseSettings
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -49,9 +59,7 @@ CREATE TABLE content_item_figure (
     live boolean NOT NULL,
     unmapped boolean NOT NULL,
     kpi_ids uuid[] NOT NULL,
-    CONSTRAINT pk_content_item_figure PRIMARY KEY (content_item_id),
-    CONSTRAINT fk_content_item_figure_strategy_id_strategy
-        FOREIGN KEY (strategy_id) REFERENCES strategy (id) ON DELETE CASCADE
+    CONSTRAINT pk_content_item_figure PRIMARY KEY (content_item_id)
 );
 CREATE INDEX ix_content_item_figure_strategy_id ON content_item_figure (strategy_id);
 CREATE INDEX ix_content_item_figure_unmapped ON content_item_figure (strategy_id, created_at, content_item_id)
@@ -66,9 +74,7 @@ CREATE TABLE content_count (
     unmapped boolean NOT NULL,
     n bigint NOT NULL,
     CONSTRAINT uq_content_count_strategy_id
-        UNIQUE NULLS NOT DISTINCT (strategy_id, tactic_id, channel_id, status, unmapped),
-    CONSTRAINT fk_content_count_strategy_id_strategy
-        FOREIGN KEY (strategy_id) REFERENCES strategy (id) ON DELETE CASCADE
+        UNIQUE NULLS NOT DISTINCT (strategy_id, tactic_id, channel_id, status, unmapped)
 );
 
 CREATE TABLE content_kpi_count (
@@ -77,8 +83,7 @@ CREATE TABLE content_kpi_count (
     kpi_id uuid NOT NULL,
     tactic_id uuid,
     n bigint NOT NULL,
-    CONSTRAINT uq_content_kpi_count_kpi_id UNIQUE NULLS NOT DISTINCT (kpi_id, tactic_id),
-    CONSTRAINT fk_content_kpi_count_kpi_id_kpi FOREIGN KEY (kpi_id) REFERENCES kpi (id) ON DELETE CASCADE
+    CONSTRAINT uq_content_kpi_count_kpi_id UNIQUE NULLS NOT DISTINCT (kpi_id, tactic_id)
 );
 CREATE INDEX ix_content_kpi_count_strategy_id ON content_kpi_count (strategy_id);
 
@@ -87,8 +92,7 @@ CREATE TABLE kpi_contribution (
     kpi_id uuid NOT NULL,
     content_item_id uuid NOT NULL,
     value numeric NOT NULL,
-    CONSTRAINT pk_kpi_contribution PRIMARY KEY (content_item_id, kpi_id),
-    CONSTRAINT fk_kpi_contribution_kpi_id_kpi FOREIGN KEY (kpi_id) REFERENCES kpi (id) ON DELETE CASCADE
+    CONSTRAINT pk_kpi_contribution PRIMARY KEY (content_item_id, kpi_id)
 );
 CREATE INDEX ix_kpi_contribution_top ON kpi_contribution (kpi_id, value DESC, content_item_id);
 
@@ -103,7 +107,7 @@ FIGURE_TABLES = ("content_item_figure", "content_count", "content_kpi_count", "k
 #: An update of an item counts only when a figure reads what it changed.
 TOUCH = """
 CREATE FUNCTION redthread_figures_touched() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
 AS $function$
 BEGIN
     IF TG_TABLE_NAME = 'content_item' AND TG_OP = 'UPDATE' THEN
@@ -139,7 +143,7 @@ $function$
 #: Bring the figures of the touched items up to date (see the module's doc).
 FOLD = """
 CREATE FUNCTION redthread_fold_figures() RETURNS void
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
 AS $function$
 DECLARE
     touched uuid[];
@@ -197,7 +201,7 @@ BEGIN
     kpis_counted AS (
         INSERT INTO content_kpi_count AS kc (workspace_id, strategy_id, kpi_id, tactic_id, n)
         SELECT d.workspace_id, d.strategy_id, d.kpi_id, d.tactic_id, sum(d.change)
-        FROM kpi_change d JOIN kpi k ON k.id = d.kpi_id
+        FROM kpi_change d
         GROUP BY d.workspace_id, d.strategy_id, d.kpi_id, d.tactic_id
         HAVING sum(d.change) <> 0
         ORDER BY d.kpi_id, d.tactic_id
@@ -238,7 +242,7 @@ $function$
 
 DUE = """
 CREATE FUNCTION redthread_figures_due() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
 AS $function$
 BEGIN
     PERFORM redthread_fold_figures();
@@ -265,8 +269,12 @@ def upgrade() -> None:
     for statement in TABLES.split(";\n"):
         if statement.strip():
             op.execute(statement)
+    role = '"' + DatabaseSettings().database_service_role + '"'
     for table in FIGURE_TABLES:
         op.execute(f"SELECT redthread_protect('{table}')")
+        # The service reads the figures; only the functions below, as the owner, write them.
+        op.execute(f"REVOKE INSERT, UPDATE, DELETE ON {table} FROM {role}")
+    op.execute(f"REVOKE ALL ON figure_pending FROM {role}")
     op.execute(TOUCH)
     op.execute(FOLD)
     op.execute(DUE)

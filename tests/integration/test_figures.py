@@ -8,13 +8,17 @@ order, whatever its size.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
 import pytest
 
+from domain.persistence.settings import DatabaseSettings
 from tests.conftest import copied_database, owner_session
+
+SERVICE_ROLE = DatabaseSettings().database_service_role
 
 #: The figures as counted from the content: what the triggers must have kept.
 RECOUNT = {
@@ -57,8 +61,14 @@ KEPT = {
 
 
 @pytest.fixture
-async def owner(server_url: str, demo_template_url: str) -> AsyncIterator[asyncpg.Connection]:
-    async with copied_database(server_url, demo_template_url) as url, owner_session(url) as connection:
+async def demo_copy(server_url: str, demo_template_url: str) -> AsyncIterator[str]:
+    async with copied_database(server_url, demo_template_url) as url:
+        yield url
+
+
+@pytest.fixture
+async def owner(demo_copy: str) -> AsyncIterator[asyncpg.Connection]:
+    async with owner_session(demo_copy) as connection:
         yield connection
 
 
@@ -131,3 +141,54 @@ async def test_the_kept_figures_follow_every_kind_of_write(owner: asyncpg.Connec
     await owner.execute("DELETE FROM strategy")
     for table in KEPT:
         assert await _one(owner, f"SELECT count(*) FROM {table}") == 0, table
+
+
+async def test_a_commit_never_waits_for_a_kpi_being_deleted(demo_copy: str) -> None:
+    """Writers lock a KPI before its content (``domain/records.py``); deleting a KPI locks it,
+    then waits for the items serving it. A change of such an item committing meanwhile folds
+    its figures without a lock on the KPI, so the two take turns instead of deadlocking."""
+    async with owner_session(demo_copy) as writer, owner_session(demo_copy) as deleter:
+        item, kpi = await writer.fetchrow(
+            "SELECT content_item_id, kpi_id FROM kpi_contribution ORDER BY content_item_id, kpi_id LIMIT 1"
+        )
+        deadlocks = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+        before = await writer.fetchval(deadlocks)
+        changing = writer.transaction()
+        await changing.start()
+        await writer.execute(
+            "UPDATE content_item SET status = CASE status WHEN 'DRAFT' THEN 'IN_REVIEW' ELSE 'DRAFT' END"
+            "::content_status WHERE id = $1",
+            item,
+        )
+        deleting = deleter.transaction()
+        await deleting.start()
+        await deleter.execute("SELECT FROM kpi WHERE id = $1 FOR UPDATE", kpi)
+        waiting = asyncio.create_task(
+            deleter.execute("SELECT FROM content_item WHERE id = $1 FOR NO KEY UPDATE", item)
+        )
+        blocked = """SELECT count(*) FROM pg_stat_activity
+                     WHERE pid = $1 AND wait_event_type = 'Lock'"""
+        pid = deleter.get_server_pid()
+        for _ in range(200):
+            if await writer.fetchval(blocked, pid):
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the deleter never waited for the item")
+        await changing.commit()  # a deadlock would be raised here (or in the deleter)
+        await asyncio.wait_for(waiting, 5)
+        await deleting.rollback()
+        assert await writer.fetchval(deadlocks) == before
+        await _assert_kept(writer)
+
+
+async def test_the_service_role_reads_the_figures_and_writes_none(demo_copy: str) -> None:
+    async with owner_session(demo_copy) as owner:
+        role = await owner.fetchval("SELECT rolname FROM pg_roles WHERE rolname = $1", SERVICE_ROLE)
+        assert role == SERVICE_ROLE
+        for table in KEPT:
+            for privilege in ("INSERT", "UPDATE", "DELETE"):
+                allowed = "SELECT has_table_privilege($1, $2, $3)"
+                assert not await owner.fetchval(allowed, role, table, privilege), (table, privilege)
+            assert await owner.fetchval("SELECT has_table_privilege($1, $2, 'SELECT')", role, table)
+        assert not await owner.fetchval("SELECT has_table_privilege($1, 'figure_pending', 'INSERT')", role)
