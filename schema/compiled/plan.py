@@ -628,18 +628,25 @@ class _Builder:
         inner, write = self.row(selected.type_name, alias, selected.fields)
         order = [adapt.traverse(expr) for expr in spec.order]
         if spec.link is not None:
+            # The parent's links first, then the records they name by primary key: as a join,
+            # PostgreSQL may walk every record of the workspace and probe the links for each
+            # (it did for a strategy's KPIs while the kpi table had no statistics yet).
             link = cast(Table, spec.parent.table).alias()
             adapt_link = ClauseAdapter(link)
-            source: FromClause = alias.join(link, adapt_link.traverse(spec.link) == alias.c.id)
-            parent_column = adapt_link.traverse(spec.parent)
+            named = (
+                select(adapt_link.traverse(spec.link))
+                .where(adapt_link.traverse(spec.parent) == parent.c.id)
+                .correlate_except(link)
+                .scalar_subquery()
+            )
+            belongs = alias.c.id == any_(func.array(named))
         else:
-            source = alias
-            parent_column = adapt.traverse(spec.parent)
+            belongs = adapt.traverse(spec.parent) == parent.c.id
         position = len(exprs)
         exprs.append(
             select(func.array_agg(aggregate_order_by(func.row(*inner), *order)))
-            .select_from(source)
-            .where(parent_column == parent.c.id, *self.visible(record, alias))
+            .select_from(alias)
+            .where(belongs, *self.visible(record, alias))
             .scalar_subquery()
         )
         key = selected.key
