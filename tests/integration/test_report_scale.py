@@ -38,7 +38,8 @@ async def _report(
     return data["strategy"], shapes(meter.statements), meter.rows
 
 
-_NODE_LOAD = re.compile(r"\.id IN \(…\)")
+#: A batch of nodes by id (``WHERE t.id = ANY($1::UUID[])``, the loaders' one form for any number of ids).
+_NODE_LOAD = re.compile(r"\.id = ANY \(\$1::UUID\[\]\)")
 
 
 def _cost(kinds: Counter[str]) -> Counter[str]:
