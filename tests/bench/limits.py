@@ -538,6 +538,7 @@ async def _run(url: str, content: int) -> None:
     body_bytes: int = default("max_body_bytes")
     async with scratch_database(url) as scratch:
         loaded = await load_scale(scratch.owner, content, dt.date.today(), seed=content)
+        await scratch.settle()
         strategy = encode("Strategy", loaded.strategy_id)
         loaded_in = time.perf_counter() - started
         reporters = [f"reporter-{i}" for i in range(REPORTERS)]

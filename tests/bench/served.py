@@ -37,7 +37,8 @@ What the columns count:
   to the bench database (``pg_stat_activity``, sampled with psutil at both ends of the window:
   a backend started meanwhile counts from zero; this bench's own monitoring connection is left
   out). The backends of the process not under load are idle and add nothing. Autovacuum, the
-  WAL writer and the checkpointer are not counted. Needs PostgreSQL on this machine, else "n/a".
+  WAL writer and the checkpointer are not counted (the database is vacuumed and analyzed after
+  loading, so autovacuum has nothing to do meanwhile). Needs PostgreSQL on this machine, else "n/a".
 - **SQL/req (tx)**: statements PostgreSQL executed per request, and transactions among them, when
   the document runs a few times alone: through the app of :func:`api.app.create_app` in this
   process (httpx's ASGI transport), connected through a counting proxy that reads PostgreSQL's
@@ -867,6 +868,7 @@ async def _run(url: str, args: argparse.Namespace) -> int:
     sizes = sorted({*args.sizes, args.content})
     async with scratch_database(url) as scratch:
         strategies = await load(scratch, sizes)
+        await scratch.settle()
         print(f"loading took {time.perf_counter() - started:.0f} s", flush=True)
         main = next(s for s in strategies if s.items == args.content)
         monitor = await asyncpg.connect(plain_url(scratch.url))

@@ -240,6 +240,7 @@ async def _run(url: str, content: int, explain: bool) -> None:
             loaded = await load_scale(scratch.owner, size, dt.date.today(), seed=size)
             strategies[size] = encode("Strategy", loaded.strategy_id)
             print(f"loaded {size:,} content items in {time.perf_counter() - started:.1f} s")
+        await scratch.settle()
         # Asked by a signed-in owner of the strategies, through the service role: row-level security holds.
         await auth.own_everything(db)
         meter = SqlMeter()
