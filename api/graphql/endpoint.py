@@ -110,6 +110,18 @@ class GraphQLEndpoint:
         #: Answers the queries it can with one statement, without the executor (None: never).
         self.planner = planner
 
+    async def prepare_ahead(self, texts: Sequence[str]) -> int:
+        """Check ``texts`` now, not on their first request (the trusted documents, as the process
+        starts), and compile ahead the plans of their queries (:meth:`Planner.warm`); how many
+        plans. A text that does not pass is left for its requests to be refused."""
+        plans = 0
+        for text in texts:
+            prepared = self.documents.prepare(text)
+            if self.planner is not None and prepared.document is not None and not prepared.errors:
+                plans += self.planner.warm(prepared.document)
+            await asyncio.sleep(0)  # one document at a time: requests go on meanwhile
+        return plans
+
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         request_id = request_id_of(request)

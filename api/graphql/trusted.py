@@ -2,7 +2,8 @@
 
 A registered document never changes under its id, so what was found once is kept (in a cache
 bounded in bytes); what was not found is asked again, so a document imported while the
-service runs is found on its next request.
+service runs is found on its next request. A process starting reads the newest documents
+ahead (:meth:`TrustedDocuments.preload`), to prepare them and compile their plans.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 
 from cachetools import LRUCache
 
-from domain.documents.store import find, find_by_sha256
+from domain.documents.store import TrustedDocument, find, find_by_sha256, newest
 from domain.persistence.database import Database
 from domain.scope import Scope
 
@@ -39,3 +40,12 @@ class TrustedDocuments:
             return None
         cache[key] = found.body
         return found.body
+
+    async def preload(self) -> list[TrustedDocument]:
+        """The newest registered documents, as many as the cache holds, now in it."""
+        async with self.db.read(Scope.everything()) as connection:
+            documents = await newest(connection, CACHE_BYTES // 2)
+        for document in reversed(documents):  # the newest used last: the last the cache lets go
+            self._by_id[document.id] = document.body
+            self._by_sha256[document.sha256] = document.body
+        return documents

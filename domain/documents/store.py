@@ -81,6 +81,23 @@ _LISTED = select(
 ).order_by(TABLE.c.created_at, TABLE.c.id)
 
 
+_NEWEST = select(*_LOOKUP_COLUMNS).order_by(TABLE.c.created_at.desc(), TABLE.c.id)
+
+
+async def newest(connection: AsyncConnection, max_bytes: int) -> list[TrustedDocument]:
+    """The documents registered last, newest first, as many as ``max_bytes`` of text hold."""
+    documents, size = [], 0
+    # Read as far as needed only: the table may hold far more than the bytes asked for.
+    rows = await connection.stream(_NEWEST.execution_options(yield_per=100))
+    async for row in rows:
+        size += len(row.body)
+        if size > max_bytes:
+            break
+        documents.append(_trusted(row))
+    await rows.close()
+    return documents
+
+
 async def find(connection: AsyncConnection, document_id: str) -> TrustedDocument | None:
     """The document registered with this id, or None."""
     if not 0 < len(document_id) <= ID_MAX:

@@ -18,7 +18,7 @@ or whose data it would answer with an error (a missing required row), raises
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -79,6 +79,9 @@ from schema.loading import _check_cursor
 from schema.pagination import PageRequest, encode_cursor
 from schema.relay import NODE_SPECS
 
+#: Callers who see their workspaces (members, API keys, demo visitors), as :meth:`Planner.warm`
+#: compiles for them.
+_WORKSPACES = Scope.of()
 _DIALECT = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
 #: Shapes compiled at most (each a statement and its writer, a few kB).
 _CACHED_SHAPES = 2_000
@@ -164,6 +167,8 @@ class Request:
     fragments: dict[str, FragmentDetails]
     values: VariableValues
     params: list[Any] = field(default_factory=list)
+    #: Whether each root's type is known: always, but for a widest request's ``node``.
+    typed: bool = True
 
     def param(self, value: Any) -> int:
         self.params.append(value)
@@ -194,7 +199,8 @@ class Planner:
     ) -> Request:
         """The shape of one request of ``operation`` and its parameters. ``widest`` walks the
         operation without its variables' values instead: arguments given by variables are left
-        out, and a root field reads each type its ``id`` could name (:meth:`verdicts`)."""
+        out, a root's id is a placeholder, and ``node`` reads each type its id could name
+        (:meth:`verdicts`, :meth:`warm`)."""
         coerced: VariableValues | list[GraphQLError]
         if widest:
             coerced = VariableValues(sources={}, coerced={})
@@ -222,8 +228,13 @@ class Planner:
             definition = query_type.fields[name]
             if widest:
                 wanted = ROOTS[name]
-                for type_name in (wanted,) if wanted is not None else tuple(RECORDS):
-                    self._object(cast(GraphQLObjectType, self.schema.get_type(type_name)), nodes, request)
+                if wanted is None:
+                    request.typed = False
+                    for type_name in RECORDS:
+                        self._object(cast(GraphQLObjectType, self.schema.get_type(type_name)), nodes, request)
+                    continue
+                fields = self._object(cast(GraphQLObjectType, self.schema.get_type(wanted)), nodes, request)
+                roots.append(Obj(key, wanted, fields, True, param=request.param(None)))
                 continue
             args = get_argument_values(definition, nodes[0], coerced)
             if not isinstance(args.get("id"), str):
@@ -251,28 +262,42 @@ class Planner:
 
         Judged without the values of a request: on the widest selection (every field whose
         ``@skip``/``@include`` a variable decides is in) with the arguments written in the
-        document. A request may
-        still go to the executor for its values (a cursor or page size the executor refuses, a
-        ``filter`` given in a variable); a request that leaves a field out may compile when the
-        widest selection does not.
+        document. A request may still go to the executor for its values (a cursor or page size
+        the executor refuses, a ``filter`` given in a variable); a request that leaves a field
+        out may compile when the widest selection does not.
         """
+        return {
+            name: request if isinstance(request, str) else None for name, request in self._widest(document)
+        }
+
+    def warm(self, document: DocumentNode) -> int:
+        """Compile ahead, for callers who see their workspaces, the widest shape of each query
+        of ``document`` a plan answers whose root fields name their type (``strategy``,
+        ``contentItem``; not ``node``): the shape of its requests that include every field a
+        variable decides, give no cursor and leave the page sizes given by variables to their
+        defaults. Other requests compile their shape when they first come. How many were."""
+        warmed = 0
+        for _, request in self._widest(document):
+            if isinstance(request, Request) and request.typed:
+                self.compiled(request, _WORKSPACES)
+                warmed += 1
+        return warmed
+
+    def _widest(self, document: DocumentNode) -> Iterator[tuple[str | None, Request | str]]:
+        """Each operation's widest request, or why plans cannot answer it."""
         widest = visit(document, _WithoutConditions())
         fragments = {d.name.value: d for d in widest.definitions if isinstance(d, FragmentDefinitionNode)}
-        verdicts: dict[str | None, str | None] = {}
         for operation in widest.definitions:
             if not isinstance(operation, OperationDefinitionNode):
                 continue
             name = operation.name.value if operation.name is not None else None
             if operation.operation is not OperationType.QUERY:
-                verdicts[name] = operation.operation.value
+                yield name, operation.operation.value
                 continue
             try:
-                self.request(operation, fragments, None, widest=True)
+                yield name, self.request(operation, fragments, None, widest=True)
             except (NotCompiled, Fallback) as reason:
-                verdicts[name] = str(reason)
-            else:
-                verdicts[name] = None
-        return verdicts
+                yield name, str(reason)
 
     def _object(
         self, type_: GraphQLObjectType, nodes: Sequence[FieldNode], request: Request
@@ -402,6 +427,11 @@ class Planner:
         )
 
     # -- compiling a shape ------------------------------------------------------------------
+
+    @property
+    def shapes(self) -> int:
+        """How many shapes are compiled (and kept)."""
+        return len(self._compiled)
 
     def compiled(self, request: Request, scope: Scope) -> Compiled:
         key = (request.roots, scope.is_everything)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,18 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
+from starlette.routing import Route
 
 from api import cli
+from api.app import create_app
+from api.graphql.endpoint import GraphQLEndpoint
 from api.settings import Settings
 from domain.documents.store import ImportCounts, import_documents
 from domain.persistence.database import Database
 from domain.scope import Scope
 from domain.tenancy.models import Organization
 from schema.documents import validate_document
+from schema.ids import encode
 from tests import auth
 from tests.client import signed_in
 
@@ -465,3 +470,49 @@ async def test_manifests_imported_from_the_command_line_run_by_id(
         for request in ({"documentId": apollo_id}, {"doc_id": relay_id}, {"query": VIEWER}):
             data_of(await only.http.post("/graphql", json=request))
         error_of(await only.http.post("/graphql", json={"query": TYPENAME}), 200, "DOCUMENT_NOT_TRUSTED")
+
+
+CONTENT_MAP = """query ContentMap($id: ID!, $withKpis: Boolean!) {
+  strategy(id: $id) {
+    name
+    contentItems(first: 20) { nodes { id title kpis @include(if: $withKpis) { name } } }
+  }
+}"""
+PROGRESS = "query Progress($id: ID!) { strategy(id: $id) { kpis { progress { status } } } }"
+
+
+async def test_a_starting_process_compiles_the_plans_of_the_trusted_documents(db: Database) -> None:
+    """The plans of registered queries are compiled as the process starts, in the shape their
+    requests come in; a query plans cannot answer and a mutation get none."""
+    await register(db, {"map": CONTENT_MAP, "progress": PROGRESS, "create": CREATE})
+    app = create_app(db, authenticator=auth.authenticator(db), settings=Settings())
+    routes = [route for route in app.routes if isinstance(route, Route)]
+    (endpoint,) = [route.endpoint for route in routes if route.path == "/graphql"]
+    assert isinstance(endpoint, GraphQLEndpoint)
+    assert endpoint.planner is not None
+    planner = endpoint.planner
+    assert planner.shapes == 0
+    async with app.router.lifespan_context(app):
+        for _ in range(500):
+            if planner.shapes:
+                break
+            await asyncio.sleep(0.01)
+        assert planner.shapes == 1
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://redthread.test",
+            headers=auth.bearer(auth.token(auth.OPERATOR)),
+        ) as http:
+            strategy = encode("Strategy", uuid.uuid4())
+
+            async def ask(with_kpis: bool) -> dict[str, Any]:
+                variables = {"id": strategy, "withKpis": with_kpis}
+                asked = {"documentId": "map", "variables": variables}
+                return data_of(await http.post("/graphql", json=asked))
+
+            assert await ask(with_kpis=True) == {"strategy": None}
+            # Its request found the plan compiled: no shape was added.
+            assert planner.shapes == 1
+            # Another shape of the same document is compiled when it first comes.
+            assert await ask(with_kpis=False) == {"strategy": None}
+            assert planner.shapes == 2
