@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from api import cli
 from domain.documents.manifests import ManifestFormat, detect_format, parse_manifest, sha256_hex
 from domain.documents.models import OperationType
-from domain.documents.store import TABLE, ImportCounts, find, find_by_sha256, import_documents
+from domain.documents.store import TABLE, ImportCounts, find, find_by_sha256, import_documents, newest
 from domain.errors import DomainError, ErrorCode
 from domain.persistence.database import Database
 from domain.scope import Scope
@@ -309,6 +309,18 @@ async def test_a_blank_client_name_is_refused(db: Database) -> None:
 
 
 # -- finding --------------------------------------------------------------------------------------
+
+
+async def test_the_newest_documents_are_read_as_far_as_the_bytes_asked_for(db: Database) -> None:
+    await imported(db, relay_query_map(VIEWER))
+    await imported(db, relay_query_map(STRATEGIES, ORGANIZATION))
+    async with db.read(Scope.of()) as connection:
+        everything = await newest(connection, 1_000_000)
+        assert [document.body for document in everything[2:]] == [VIEWER]
+        assert {document.body for document in everything[:2]} == {STRATEGIES, ORGANIZATION}
+        two = await newest(connection, len(STRATEGIES) + len(ORGANIZATION))
+        assert [document.id for document in two] == [document.id for document in everything[:2]]
+        assert await newest(connection, min(len(STRATEGIES), len(ORGANIZATION)) - 1) == []
 
 
 async def test_a_document_is_found_by_id_and_by_its_text(db: Database) -> None:
