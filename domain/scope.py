@@ -155,13 +155,9 @@ class Scope:
             return false()
         return column.in_(self.workspace_ids)
 
-    @staticmethod
-    def sql(column: str) -> str:
-        """The scope as a condition of hand-written SQL on a ``workspace_id`` column (see :meth:`params`)."""
-        return f"(:everywhere OR {column} = ANY(:workspaces))"
-
     def params(self) -> dict[str, Any]:
-        """The parameters :meth:`sql` binds (``workspaces`` typed as ``ARRAY(Uuid)`` by the statement)."""
+        """The scope as the parameters of hand-written SQL (:mod:`domain.sql`), whose condition on a
+        ``workspace_id`` column reads ``(:everywhere OR x.workspace_id = ANY(:workspaces))``."""
         return {"everywhere": self.workspace_ids is None, "workspaces": sorted(self.workspace_ids or ())}
 
 

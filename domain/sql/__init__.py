@@ -1,0 +1,32 @@
+"""The domain's hand-written SQL: the reads that count, rank and sum in PostgreSQL (a strategy's
+coverage and dashboard figures, the facts of KPIs), one statement a file. Every other read and
+write of the domain is SQLAlchemy Core or the ORM.
+
+Each file is a statement as PostgreSQL runs it (``psql`` can EXPLAIN it as it is, with the
+parameters set), with named parameters (``:strategies``). It keeps the caller's scope as every
+read does, by a condition on the ``workspace_id`` of the rows it starts from, written out as
+``(:everywhere OR s.workspace_id = ANY(:workspaces))`` and bound by
+:meth:`domain.scope.Scope.params`; :func:`statement` refuses a file without it.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+from typing import Any
+
+from sqlalchemy import ARRAY, TextClause, Uuid, bindparam, text
+from sqlalchemy.types import TypeEngine
+
+#: The scope condition every statement holds, on some table's ``workspace_id``.
+SCOPED = re.compile(r"\(:everywhere OR \w+\.workspace_id = ANY\(:workspaces\)\)")
+
+
+def statement(name: str, **types: TypeEngine[Any]) -> TextClause:
+    """The statement of ``<name>.sql``, its parameters typed by ``types`` (``workspaces`` always:
+    a list of uuids)."""
+    sql = files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    if SCOPED.search(sql) is None:
+        raise ValueError(f"{name}.sql does not keep the caller's scope (see domain/sql/__init__.py)")
+    params = {"workspaces": ARRAY(Uuid), **types}
+    return text(sql).bindparams(*(bindparam(param, type_=type_) for param, type_ in params.items()))
