@@ -85,6 +85,16 @@ def decimal_of(written: str) -> Decimal | None:
     return Decimal(written)
 
 
+def required(changes: object, **needed: str) -> Problems:
+    """The problems of a create so far: each field of ``changes`` named in ``needed`` and left
+    unset is REQUIRED, with the message given for it."""
+    problems = Problems()
+    for field, message in needed.items():
+        if isinstance(getattr(changes, field), Unset):
+            problems.add(ErrorCode.REQUIRED, message, field)
+    return problems
+
+
 def name(problems: Problems, value: str | None, field: str, *, limit: int = NAME_MAX) -> str:
     """A required single-line name: trimmed, non-empty, at most ``limit`` characters."""
     cleaned = (value or "").strip()

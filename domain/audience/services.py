@@ -68,9 +68,7 @@ def _check_ages(problems: Problems, age_min: int | None, age_max: int | None) ->
 async def create_audience(
     session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, changes: AudienceChanges
 ) -> Audience:
-    problems = Problems()
-    if isinstance(changes.name, values.Unset):
-        problems.add(ErrorCode.REQUIRED, "An audience needs a name.", "name")
+    problems = values.required(changes, name="An audience needs a name.")
     cleaned = _audience_values(problems, changes)
     _check_ages(problems, cleaned.get("age_min"), cleaned.get("age_max"))
     problems.raise_if_any()

@@ -51,11 +51,9 @@ def _channel_values(problems: Problems, changes: ChannelChanges) -> dict[str, An
 async def create_channel(
     session: AsyncSession, scope: Scope, workspace_id: uuid.UUID, changes: ChannelChanges
 ) -> Channel:
-    problems = Problems()
-    if isinstance(changes.platform, values.Unset):
-        problems.add(ErrorCode.REQUIRED, "A channel needs a platform.", "platform")
-    if isinstance(changes.name, values.Unset):
-        problems.add(ErrorCode.REQUIRED, "A channel needs a name.", "name")
+    problems = values.required(
+        changes, platform="A channel needs a platform.", name="A channel needs a name."
+    )
     cleaned = _channel_values(problems, changes)
     problems.raise_if_any()
     await records.workspace_in_scope(session, scope, workspace_id)

@@ -61,10 +61,12 @@ def _metric_values(problems: Problems, changes: MetricChanges) -> dict[str, Any]
 async def create_content_metric(
     session: AsyncSession, scope: Scope, content_item_id: uuid.UUID, changes: MetricChanges
 ) -> ContentMetric:
-    problems = Problems()
-    for field in ("metric", "observed_on", "value"):
-        if isinstance(getattr(changes, field), values.Unset):
-            problems.add(ErrorCode.REQUIRED, f"A content metric needs {field.replace('_', ' ')}.", field)
+    problems = values.required(
+        changes,
+        metric="A content metric needs metric.",
+        observed_on="A content metric needs observed on.",
+        value="A content metric needs value.",
+    )
     cleaned = _metric_values(problems, changes)
     problems.raise_if_any()
     locked = await _lock_item(session, scope, content_item_id, "content_item_id")

@@ -58,6 +58,9 @@ CONTENT_STATUS_TYPE = db_enum(ContentStatus, "content_status")
 #: constant rather than 'infinity', which drivers cannot round-trip.)
 PLANNED_SORT = "coalesce(planned_at, '9999-12-31 00:00:00+00'::timestamptz)"
 
+#: The longest title a content item may have.
+TITLE_MAX = 300
+
 
 class ContentItem(StrategyPart, Base):
     __tablename__ = "content_item"
@@ -75,7 +78,7 @@ class ContentItem(StrategyPart, Base):
         Index("ix_content_item_primary_kpi", "primary_kpi_id"),
     )
 
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
     brief: Mapped[str] = mapped_column(Text, default="")
     format: Mapped[ContentFormat] = mapped_column(db_enum(ContentFormat, "content_format"))
     status: Mapped[ContentStatus] = mapped_column(CONTENT_STATUS_TYPE, default=ContentStatus.IDEA)

@@ -19,6 +19,7 @@ from domain.channel.models import Channel
 from domain.content.comments import optional_comment, write_comment
 from domain.content.locks import ChangedMeanwhile, lock_content
 from domain.content.models import (
+    TITLE_MAX,
     ContentFormat,
     ContentItem,
     ContentStatus,
@@ -72,7 +73,7 @@ async def _content_values(
     """The changes checked; the channel and audiences they name are held FOR KEY SHARE."""
     cleaned: dict[str, Any] = {}
     if not isinstance(changes.title, values.Unset):
-        cleaned["title"] = values.name(problems, changes.title, "title", limit=300)
+        cleaned["title"] = values.name(problems, changes.title, "title", limit=TITLE_MAX)
     if not isinstance(changes.brief, values.Unset):
         cleaned["brief"] = values.text(problems, changes.brief, "brief", limit=values.LONG_TEXT_MAX)
     if not isinstance(changes.format, values.Unset):
@@ -168,11 +169,9 @@ async def create_content_item(
     mapping: ContentMapping | None = None,
 ) -> ContentItem:
     """A new content item starts as an IDEA; it may be mapped right away."""
-    problems = Problems()
-    if isinstance(changes.title, values.Unset):
-        problems.add(ErrorCode.REQUIRED, "A content item needs a title.", "title")
-    if isinstance(changes.format, values.Unset):
-        problems.add(ErrorCode.REQUIRED, "A content item needs a format.", "format")
+    problems = values.required(
+        changes, title="A content item needs a title.", format="A content item needs a format."
+    )
     strategy = await records.get(session, Strategy, strategy_id, scope, "strategy_id", lock=Lock.REFER)
     cleaned = await _content_values(session, scope, strategy.id, strategy.workspace_id, changes, problems)
     kpi_ids: list[uuid.UUID] = []

@@ -136,10 +136,9 @@ async def _write_links(session: AsyncSession, kpi: Kpi, links: dict[str, Any]) -
 
 
 async def create_kpi(session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, changes: KpiChanges) -> Kpi:
-    problems = Problems()
-    for field in ("name", "metric", "target"):
-        if isinstance(getattr(changes, field), values.Unset):
-            problems.add(ErrorCode.REQUIRED, f"A KPI needs a {field}.", field)
+    problems = values.required(
+        changes, name="A KPI needs a name.", metric="A KPI needs a metric.", target="A KPI needs a target."
+    )
     cleaned = _kpi_values(problems, changes)
     check_deadline(problems, cleaned.get("starts_on"), cleaned.get("deadline"))
     problems.raise_if_any()
@@ -293,10 +292,9 @@ def _measurement_values(problems: Problems, changes: MeasurementChanges) -> dict
 async def create_measurement(
     session: AsyncSession, scope: Scope, kpi_id: uuid.UUID, changes: MeasurementChanges
 ) -> KpiMeasurement:
-    problems = Problems()
-    for field in ("observed_on", "value"):
-        if isinstance(getattr(changes, field), values.Unset):
-            problems.add(ErrorCode.REQUIRED, f"A measurement needs {field.replace('_', ' ')}.", field)
+    problems = values.required(
+        changes, observed_on="A measurement needs observed on.", value="A measurement needs value."
+    )
     cleaned = _measurement_values(problems, changes)
     problems.raise_if_any()
     kpi = await records.get(session, Kpi, kpi_id, scope, "kpi_id", lock=Lock.REFER)

@@ -59,9 +59,7 @@ def check_period(problems: Problems, starts_on: dt.date | None, ends_on: dt.date
 async def create_strategy(
     session: AsyncSession, scope: Scope, workspace_id: uuid.UUID, changes: StrategyChanges
 ) -> Strategy:
-    problems = Problems()
-    if isinstance(changes.name, values.Unset):
-        problems.add(ErrorCode.REQUIRED, "A strategy needs a name.", "name")
+    problems = values.required(changes, name="A strategy needs a name.")
     cleaned = _strategy_values(problems, changes)
     check_period(problems, cleaned.get("starts_on"), cleaned.get("ends_on"))
     problems.raise_if_any()
@@ -134,11 +132,7 @@ def _tactic_values(problems: Problems, changes: TacticChanges) -> dict[str, Any]
 async def create_tactic(
     session: AsyncSession, scope: Scope, strategy_id: uuid.UUID, changes: TacticChanges
 ) -> Tactic:
-    problems = Problems()
-    if isinstance(changes.name, values.Unset):
-        problems.add(ErrorCode.REQUIRED, "A tactic needs a name.", "name")
-    if isinstance(changes.kind, values.Unset):
-        problems.add(ErrorCode.REQUIRED, "A tactic needs a kind.", "kind")
+    problems = values.required(changes, name="A tactic needs a name.", kind="A tactic needs a kind.")
     cleaned = _tactic_values(problems, changes)
     problems.raise_if_any()
     # Locked for a change: creates of its tactics take turns, so the count below stays true.
