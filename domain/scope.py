@@ -26,13 +26,9 @@ Roles = Mapping[uuid.UUID, frozenset[Role]]
 
 class ActorKind(enum.Enum):
     MEMBER = "MEMBER"
-    """A person signed in through the identity provider."""
     API_KEY = "API_KEY"
-    """An integration using an API key."""
     DEMO_VISITOR = "DEMO_VISITOR"
-    """An anonymous visitor of a demo deployment."""
     SYSTEM = "SYSTEM"
-    """The service itself: the seed, the command line, the demo purge."""
 
 
 @dataclass(frozen=True, slots=True)

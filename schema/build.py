@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import strawberry
@@ -24,7 +25,7 @@ from schema.kpi.mutations import KpiMutations
 from schema.kpi.types import Kpi, KpiMeasurement
 from schema.prepared import PreparedDocument
 from schema.queries import Query
-from schema.scalars import DECIMAL
+from schema.scalars import DATE, DATE_TIME, DECIMAL
 from schema.strategy.mutations import StrategyMutations
 from schema.strategy.types import Strategy, Tactic
 from schema.tenancy.demo import DemoMutations
@@ -52,7 +53,12 @@ NODE_TYPES = [
 ]
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "Every change: each mutation takes one `input`, runs in one transaction, and answers a payload "
+        "whose `userErrors` say what was refused (then nothing was written)."
+    )
+)
 class Mutation(
     TenancyMutations,
     DemoMutations,
@@ -80,7 +86,10 @@ def build_schema() -> Schema:
         mutation=Mutation,
         types=NODE_TYPES,
         extensions=[MaskUnexpectedErrors, PreparedDocument],
-        config=StrawberryConfig(auto_camel_case=True, scalar_map={Decimal: DECIMAL}),
+        config=StrawberryConfig(
+            auto_camel_case=True,
+            scalar_map={Decimal: DECIMAL, dt.date: DATE, dt.datetime: DATE_TIME},
+        ),
     )
 
 

@@ -29,8 +29,8 @@ class UserError:
     field: list[str] | None = strawberry.field(
         description="Path to the input field concerned, e.g. ['items', '2', 'tacticId'].", default=None
     )
-    message: str
-    code: ErrorCode
+    message: str = strawberry.field(description="What is wrong, in a sentence to show to the user.")
+    code: ErrorCode = strawberry.field(description="Why, for a client to switch on.")
     current_version: int | None = strawberry.field(
         default=None,
         description=(

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -26,6 +26,31 @@ PAGE_MAX = 100
 PAGE_DEFAULT = 50
 
 N = TypeVar("N")
+
+# The paging arguments of every connection, declared once: `first: First = None, after: After =
+# None, last: Last = None, before: Before = None`.
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page forwards: this many items after `after` (1–{PAGE_MAX}; default {PAGE_DEFAULT})."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Start after the item with this `cursor` (from `edges`); omitted: at the first item."
+    ),
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description=f"Page backwards: this many items before `before` (1–{PAGE_MAX})."),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(
+        description="End before the item with this `cursor` (from `edges`); omitted: at the last item."
+    ),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,23 +166,33 @@ class Page(Generic[N]):
 
 @strawberry.type(description="Where a page lies in its connection.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="Whether items follow this page (forwards; backwards: whether `before` was given)."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page (backwards; forwards: whether `after` was given)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first item, to page backwards from; null on an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item, to page forwards from; null on an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="An item of a page, with its cursor.")
 class Edge(Generic[N]):
-    cursor: str
-    node: N
+    cursor: str = strawberry.field(
+        description="Where the item stands in the connection's order: pass it as `after` or `before`."
+    )
+    node: N = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of a list, paged by cursor (`first`/`after` or `last`/`before`).")
 class Connection(Generic[N]):
-    edges: list[Edge[N]]
+    edges: list[Edge[N]] = strawberry.field(description="The page's items with their cursors, in order.")
     nodes: list[N] = strawberry.field(description="The nodes of `edges`, for clients that need no cursors.")
-    page_info: PageInfo
+    page_info: PageInfo = strawberry.field(description="Whether there are more pages, and where they start.")
     _count_loader: strawberry.Private[Any]
     _count_key: strawberry.Private[CountKey]
 

@@ -1,4 +1,8 @@
-"""Scalars the schema reads its own way.
+"""Scalars the schema reads its own way, and says which specification each follows.
+
+``Date`` and ``DateTime`` are Strawberry's, read and written as they always were (ISO 8601,
+Python's ``isoformat``), with the specification their values follow (``@specifiedBy``), so a
+typed client (graphql-codegen's ``strictScalars``) can map them to strings of that form.
 
 ``Decimal``: Strawberry's own scalar hands any string to :class:`decimal.Decimal`, which also
 reads digits of other scripts ("١٢٣" is 123), spaces around the number and underscores
@@ -10,9 +14,11 @@ the document, which says what a Decimal looks like.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition
 from strawberry.types.scalar import ScalarDefinition
 
 from domain import values
@@ -48,9 +54,26 @@ DECIMAL = ScalarDefinition(
         "thousands separators are not read. NaN and Infinity are read, and refused (NOT_FINITE) "
         "wherever a finite number is needed. Sent back as a string."
     ),
-    specified_by_url=None,
+    # The numeric strings of the General Decimal Arithmetic specification, as Python's decimal reads them.
+    specified_by_url="https://speleotrove.com/decimal/daconvs.html#refnumsyn",
     serialize=str,
     parse_value=parse_decimal,
     parse_literal=None,
     origin=Decimal,
+)
+
+
+DATE = dataclasses.replace(
+    DateDefinition,
+    description="A calendar date, as ISO 8601 / RFC 3339 writes it (full-date): 2026-03-31.",
+    specified_by_url="https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
+)
+
+DATE_TIME = dataclasses.replace(
+    DateTimeDefinition,
+    description=(
+        "A moment, as ISO 8601 / RFC 3339 writes it, with its offset from UTC: "
+        "2026-03-31T09:30:00+00:00 (fractions of a second when there are any)."
+    ),
+    specified_by_url="https://scalars.graphql.org/andimarek/date-time",
 )

@@ -155,11 +155,8 @@ class KeyStatus(enum.Enum):
     """Whether a key works now."""
 
     ACTIVE = "ACTIVE"
-    """The key may be used."""
     EXPIRED = "EXPIRED"
-    """Its expiry has passed; requests with it are refused."""
     REVOKED = "REVOKED"
-    """It was revoked; requests with it are refused."""
 
 
 def status(revoked_at: dt.datetime | None, expires_at: dt.datetime | None, now: dt.datetime) -> KeyStatus:

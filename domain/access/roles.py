@@ -14,17 +14,11 @@ from collections.abc import Iterable, Mapping
 
 class Role(enum.Enum):
     OWNER = "OWNER"
-    """Everything, including deleting the organization and making other owners."""
     ADMIN = "ADMIN"
-    """Runs the organization or workspace: members, API keys, workspaces, and all the work."""
     STRATEGIST = "STRATEGIST"
-    """Shapes strategies (purpose, tactics, audiences, channels, KPIs) and the content on them."""
     EDITOR = "EDITOR"
-    """Makes content, moves it through the workflow (except the review decision), records figures."""
     CLIENT_REVIEWER = "CLIENT_REVIEWER"
-    """The client: reads everything, comments, approves content or requests changes."""
     VIEWER = "VIEWER"
-    """Reads everything, changes nothing."""
 
 
 class Action(enum.Enum):
@@ -83,14 +77,12 @@ def may_grant(granting: Iterable[Role], role: Role) -> bool:
 
 
 class KeyScope(enum.Enum):
-    """What an API key may do; each scope includes the ones before it."""
+    """An API key's scopes, each including the ones before it; :data:`KEY_ROLES` says the role
+    each stands for."""
 
     READ = "READ"
-    """Read everything in the key's workspaces (as a VIEWER)."""
     WRITE = "WRITE"
-    """Read and change strategies, content and figures (as a STRATEGIST)."""
     ADMIN = "ADMIN"
-    """Also manage workspaces, members and API keys (as an ADMIN)."""
 
 
 KEY_ROLES: Mapping[KeyScope, Role] = {

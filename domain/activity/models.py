@@ -24,15 +24,10 @@ from domain.scope import ActorKind
 
 class ActivityAction(enum.Enum):
     CREATED = "CREATED"
-    """The record was made."""
     UPDATED = "UPDATED"
-    """Fields of the record changed."""
     DELETED = "DELETED"
-    """The record was removed; the changes hold its last values."""
     TRANSITIONED = "TRANSITIONED"
-    """A content item moved along the workflow (its status changed)."""
     RECORDED = "RECORDED"
-    """A batch of KPI measurements or content metrics was recorded for a strategy."""
 
 
 ACTIVITY_ACTION_TYPE = db_enum(ActivityAction, "activity_action")

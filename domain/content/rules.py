@@ -71,8 +71,5 @@ class ContentOnDelete(enum.Enum):
     """What happens to content that uses a tactic, KPI or channel being deleted."""
 
     RESTRICT = "RESTRICT"
-    """Refuse the deletion while content uses it (the default)."""
     UNMAP = "UNMAP"
-    """Clear the reference; the content then shows up as unmapped."""
     REASSIGN = "REASSIGN"
-    """Point the content at another tactic, KPI or channel of the same strategy."""

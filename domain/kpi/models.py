@@ -64,9 +64,7 @@ class KpiSource(enum.Enum):
     """Where a KPI's values come from."""
 
     MEASUREMENTS = "MEASUREMENTS"
-    """Values are recorded or imported."""
     CONTENT = "CONTENT"
-    """Values are rolled up from the metrics of the content serving the KPI."""
 
 
 class MeasurementSource(enum.Enum):

@@ -17,11 +17,17 @@ from domain.scope import Scope
 from schema import ids
 from schema.access.types import ApiKey, Membership
 from schema.context import Info
+from schema.descriptions import NAME, USER_ERRORS, Input
 from schema.errors import UserError
 from schema.mutation import decode, performs, run
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "A new API key, for an organization (every workspace in it) or for one workspace: give "
+        "`organizationId` or `workspaceId` (REQUIRED), not both (AMBIGUOUS_TARGET)."
+    )
+)
 class CreateApiKeyInput:
     organization_id: strawberry.ID | None = strawberry.field(
         default=None, description="For a key that reaches every workspace of the organization."
@@ -29,19 +35,32 @@ class CreateApiKeyInput:
     workspace_id: strawberry.ID | None = strawberry.field(
         default=None, description="For a key that reaches this one workspace."
     )
-    name: str = strawberry.field(description="What the key is for, e.g. the integration using it.")
-    scopes: list[KeyScope]
+    name: str = strawberry.field(description=f"What the key is for, e.g. the integration using it: {NAME}.")
+    scopes: list[KeyScope] = strawberry.field(
+        description=(
+            "What the key may do; at least one (else REQUIRED). It acts with the role of its widest scope."
+        )
+    )
     expires_at: dt.datetime | None = strawberry.field(
-        default=None, description="When the key stops working (in the future); null: never."
+        default=None,
+        description=(
+            "When the key stops working, in the future (else OUT_OF_RANGE); without an offset, UTC. "
+            "Null: never."
+        ),
     )
 
 
-@strawberry.input
+@strawberry.input(description="The API key to revoke.")
 class RevokeApiKeyInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The API key to revoke.")
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "A role for a member on an organization or on one workspace: give `organizationId` or "
+        "`workspaceId` (REQUIRED), not both (AMBIGUOUS_TARGET)."
+    )
+)
 class GrantRoleInput:
     organization_id: strawberry.ID | None = strawberry.field(
         default=None, description="For a role on the organization (in all its workspaces)."
@@ -52,42 +71,46 @@ class GrantRoleInput:
     subject: str = strawberry.field(
         description="The member's subject at the identity provider (the `sub` of their sign-in token)."
     )
-    role: Role
+    role: Role = strawberry.field(
+        description="The role to give; making an OWNER needs an OWNER (else FORBIDDEN)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The membership (a role held) to remove.")
 class RevokeRoleInput:
     id: strawberry.ID = strawberry.field(description="The id of the Membership to remove.")
 
 
-@strawberry.type
+@strawberry.type(description="What `createApiKey` did.")
 class CreateApiKeyPayload:
-    api_key: ApiKey | None
+    api_key: ApiKey | None = strawberry.field(description="The new key; null when refused.")
     token: str | None = strawberry.field(
         description=(
             "The whole key, to send as `Authorization: Bearer <token>`. Shown only here, once: "
             "redthread keeps only a hash of it."
         )
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `revokeApiKey` did.")
 class RevokeApiKeyPayload:
-    api_key: ApiKey | None
-    user_errors: list[UserError]
+    api_key: ApiKey | None = strawberry.field(description="The key, now REVOKED; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `grantRole` did.")
 class GrantRolePayload:
-    membership: Membership | None
-    user_errors: list[UserError]
+    membership: Membership | None = strawberry.field(
+        description="The membership with the role granted; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `revokeRole` did.")
 class RevokeRolePayload:
     deleted_id: strawberry.ID | None = strawberry.field(description="The id of the membership removed.")
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 def _target(organization_id: strawberry.ID | None, workspace_id: strawberry.ID | None) -> Target:
@@ -111,7 +134,7 @@ class AccessMutations:
         )
     )
     @performs(Action.MANAGE_WORKSPACE)
-    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
+    async def create_api_key(self, info: Info, input: Input[CreateApiKeyInput]) -> CreateApiKeyPayload:
         async def body(session: AsyncSession, scope: Scope) -> NewKey:
             target = _target(input.organization_id, input.workspace_id)
             request = KeyRequest(input.name, list(input.scopes), input.expires_at)
@@ -125,7 +148,7 @@ class AccessMutations:
 
     @strawberry.field(description="Revoke an API key at once; requests with it are refused from now on.")
     @performs(Action.MANAGE_WORKSPACE)
-    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
+    async def revoke_api_key(self, info: Info, input: Input[RevokeApiKeyInput]) -> RevokeApiKeyPayload:
         async def body(session: AsyncSession, scope: Scope) -> ApiKeyRow:
             key_id = decode(input.id, "ApiKey")
             return await api_keys.revoke_api_key(session, scope, key_id, dt.datetime.now(dt.UTC))
@@ -141,7 +164,7 @@ class AccessMutations:
         )
     )
     @performs(Action.MANAGE_WORKSPACE)
-    async def grant_role(self, info: Info, input: GrantRoleInput) -> GrantRolePayload:
+    async def grant_role(self, info: Info, input: Input[GrantRoleInput]) -> GrantRolePayload:
         async def body(session: AsyncSession, scope: Scope) -> MembershipRow:
             target = _target(input.organization_id, input.workspace_id)
             grant = Grant(input.subject, input.role)
@@ -156,7 +179,7 @@ class AccessMutations:
         description="Remove a member's role. An organization keeps at least one OWNER (LAST_OWNER)."
     )
     @performs(Action.MANAGE_WORKSPACE)
-    async def revoke_role(self, info: Info, input: RevokeRoleInput) -> RevokeRolePayload:
+    async def revoke_role(self, info: Info, input: Input[RevokeRoleInput]) -> RevokeRolePayload:
         async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
             await members.revoke_role(session, scope, decode(input.id, "Membership"))
             return input.id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.errors import DomainError
@@ -10,7 +12,7 @@ from schema.access.types import API_KEYS_OF_ORGANIZATION, ApiKey
 from schema.access.viewer import Viewer
 from schema.context import Info
 from schema.errors import QueryError
-from schema.pagination import Connection
+from schema.pagination import After, Before, Connection, First, Last
 from schema.relay import paginate
 
 
@@ -30,11 +32,14 @@ class AccessQueries:
     async def api_keys(
         self,
         info: Info,
-        organization_id: strawberry.ID,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        organization_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The global ID of the organization; a malformed one is BAD_ID."),
+        ],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ApiKey]:
         try:
             organization = ids.decode(organization_id, "Organization", "organizationId")

@@ -22,6 +22,7 @@ from domain.access.roles import KeyScope, Role
 from domain.scope import ActorKind, Scope
 from schema import ids
 from schema.context import Info
+from schema.descriptions import CREATED_AT, VERSION
 from schema.loading import ConnectionSpec, Loaded, NodeSpec
 from schema.relay import Node, load_by_id, load_required, register, relation
 from schema.tenancy.types import ORGANIZATION, WORKSPACE, Organization, Workspace
@@ -48,7 +49,9 @@ class Member(Node):
     )
     login: strawberry.Private[str]
     address: strawberry.Private[str | None]
-    created_at: dt.datetime
+    created_at: dt.datetime = strawberry.field(
+        description="When the member became known: their first sign-in, or the first role granted to them."
+    )
 
     @classmethod
     def from_row(cls, row: Row[Any] | MemberRow) -> Member:
@@ -91,10 +94,10 @@ class Membership(Node):
     member_id: strawberry.Private[uuid.UUID]
     organization_id: strawberry.Private[uuid.UUID | None]
     workspace_id: strawberry.Private[uuid.UUID | None]
-    role: Role
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    role: Role = strawberry.field(description="The role held; `grantRole` again changes it.")
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description="When the role was first granted.")
+    updated_at: dt.datetime = strawberry.field(description="When the role last changed.")
 
     @classmethod
     def from_row(cls, row: Row[Any] | MembershipRow) -> Membership:
@@ -110,7 +113,7 @@ class Membership(Node):
             updated_at=row.updated_at,
         )
 
-    @relation(Member)
+    @relation(Member, "The member holding the role.")
     def member(self, info: Info) -> Loaded[Member]:
         return load_required(info, MEMBER, self.member_id)
 
@@ -139,16 +142,20 @@ class ApiKey(Node):
     organization_id: strawberry.Private[uuid.UUID]
     workspace_id: strawberry.Private[uuid.UUID | None]
     created_by_id: strawberry.Private[uuid.UUID | None]
-    name: str
+    name: str = strawberry.field(description="What the key is for, e.g. the integration using it.")
     prefix: str = strawberry.field(description="The start of the token (`rtk_…`), to tell keys apart.")
-    scopes: list[KeyScope]
-    status: KeyStatus
+    scopes: list[KeyScope] = strawberry.field(
+        description="What the key may do; it acts with the role of its widest scope."
+    )
+    status: KeyStatus = strawberry.field(description="Whether the key works now.")
     expires_at: dt.datetime | None = strawberry.field(description="When the key stops working; null: never.")
-    revoked_at: dt.datetime | None
+    revoked_at: dt.datetime | None = strawberry.field(
+        description="When the key was revoked; null: it was not."
+    )
     last_used_at: dt.datetime | None = strawberry.field(
         description="When a request last used the key (to the minute); null if never."
     )
-    created_at: dt.datetime
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | ApiKeyRow) -> ApiKey:
@@ -168,7 +175,7 @@ class ApiKey(Node):
             created_at=row.created_at,
         )
 
-    @relation(Organization)
+    @relation(Organization, "The organization the key belongs to.")
     def organization(self, info: Info) -> Loaded[Organization]:
         return load_required(info, ORGANIZATION, self.organization_id)
 
@@ -194,7 +201,7 @@ class ApiKey(Node):
     )
 )
 class Actor:
-    kind: ActorKind
+    kind: ActorKind = strawberry.field(description="What kind of actor.")
     name: str = strawberry.field(
         description="Their name; for a change or a comment, as it was when they made it."
     )

@@ -11,7 +11,7 @@ from domain.scope import Scope
 from schema.access.types import MEMBER, MEMBERSHIPS_OF_MEMBER, Actor, Member, Membership
 from schema.context import Info
 from schema.loading import ROOT, Loaded
-from schema.pagination import Connection
+from schema.pagination import After, Before, Connection, First, Last
 from schema.relay import load_by_id, paginate, relation
 
 if TYPE_CHECKING:
@@ -45,10 +45,10 @@ class Viewer:
     async def memberships(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Membership]:
         member_id = self._member_id
         # Anyone but a member holds no role: ROOT names no member, so their list is empty.
@@ -64,10 +64,10 @@ class Viewer:
     async def my_open_work(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
         from schema.content.open_work import open_work
 

@@ -62,7 +62,7 @@ class FieldChange:
 class Activity(Node):
     db_id: strawberry.Private[uuid.UUID]
     node_db_id: strawberry.Private[uuid.UUID]
-    action: ActivityAction
+    action: ActivityAction = strawberry.field(description="What the change did to the record.")
     operation: str | None = strawberry.field(
         description="The mutation that made the change (`updateTactic`); null for the service's own work."
     )
@@ -77,7 +77,7 @@ class Activity(Node):
             "how many records the batch `created`, `updated` and left `unchanged`."
         )
     )
-    occurred_at: dt.datetime
+    occurred_at: dt.datetime = strawberry.field(description="When the change was made.")
 
     @classmethod
     def from_row(cls, row: Row[Any] | ActivityRow) -> Activity:

@@ -15,38 +15,49 @@ from domain.channel.models import strategy_channel_audience
 from domain.content.models import content_item_audience
 from domain.kpi.models import kpi_audience
 from schema import ids
+from schema.content.types import content_items_field
 from schema.context import Info
+from schema.descriptions import CREATED_AT, UPDATED_AT, VERSION
 from schema.loading import ListSpec, Loaded, NodeSpec, in_workspace
-from schema.pagination import Connection
 from schema.relay import Node, load_children, load_required, register, relation
 
 if TYPE_CHECKING:
     from schema.channel.types import StrategyChannel
-    from schema.content.types import ContentItem, ContentItemFilter, ContentItemOrder
     from schema.kpi.types import Kpi
     from schema.strategy.types import Strategy
 
 audience_table = AudienceRow.__table__
 
 
-@strawberry.type(description="Who they are, how they behave, where they are and how they buy.")
+@strawberry.type(
+    description=(
+        "A group the strategy speaks to: who they are (demographics), how they behave, where they are "
+        "and how they buy. Lists of labels are free text, in the order given; empty when not said."
+    )
+)
 class Audience(Node):
     db_id: strawberry.Private[uuid.UUID]
     strategy_id: strawberry.Private[uuid.UUID]
-    name: str
-    description: str
-    genders: list[str]
-    age_min: int | None
-    age_max: int | None
-    interests: list[str]
-    family_statuses: list[str]
-    locations: list[str]
+    name: str = strawberry.field(description="The audience's name, e.g. “In-house counsel”.")
+    description: str = strawberry.field(
+        description="Who they are, in a few sentences; empty when not written."
+    )
+    genders: list[str] = strawberry.field(description="Their genders, as labels.")
+    age_min: int | None = strawberry.field(description="The youngest age, in years; null: no lower bound.")
+    age_max: int | None = strawberry.field(description="The oldest age, in years; null: no upper bound.")
+    interests: list[str] = strawberry.field(description="What they care about.")
+    family_statuses: list[str] = strawberry.field(
+        description="Their family status: single, parents of toddlers …"
+    )
+    locations: list[str] = strawberry.field(description="Where they live or work.")
     behaviours: list[str] = strawberry.field(description="What they do: clicks, site visits, downloads …")
-    buying_process: BuyingProcess | None
-    buying_notes: str
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    buying_process: BuyingProcess | None = strawberry.field(description="How they buy; null: not said.")
+    buying_notes: str = strawberry.field(
+        description="How their buying fits the product, in words; empty when not written."
+    )
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | AudienceRow) -> Audience:
@@ -70,7 +81,10 @@ class Audience(Node):
             updated_at=row.updated_at,
         )
 
-    @relation(Annotated["Strategy", strawberry.lazy("schema.strategy.types")])
+    @relation(
+        Annotated["Strategy", strawberry.lazy("schema.strategy.types")],
+        description="The strategy the audience belongs to.",
+    )
     def strategy(self, info: Info) -> Loaded[Strategy]:
         from schema.strategy.types import STRATEGY
 
@@ -94,20 +108,7 @@ class Audience(Node):
 
         return load_children(info, KPIS_OF_AUDIENCE, self.db_id)
 
-    @strawberry.field(description="The content made for this audience.")
-    async def content_items(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: Annotated[ContentItemFilter, strawberry.lazy("schema.content.types")] | None = None,
-        order_by: Annotated[ContentItemOrder, strawberry.lazy("schema.content.types")] | None = None,
-    ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
-        from schema.content.types import content_items
-
-        return await content_items(info, "audience", self.db_id, first, after, last, before, filter, order_by)
+    content_items = content_items_field("audience", "The content made for this audience.")
 
 
 AUDIENCE = register(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import values
 from domain.access.roles import Action
 from domain.channel import services
 from domain.channel.models import Channel as ChannelRow
@@ -15,34 +16,50 @@ from domain.content.rules import ContentOnDelete
 from domain.scope import Scope
 from schema.channel.types import Channel, StrategyChannel
 from schema.context import Info
+from schema.descriptions import DELETED_ID, GIVEN_VERSION, NAME, TEXT, URL, USER_ERRORS, Input
 from schema.errors import UserError
 from schema.mutation import changes, decode, performs, run
 
 UNSET = strawberry.UNSET
 
+CHANNEL_NAME = f"The channel's name: {NAME}."
+HANDLE = (
+    f"The account's handle on the platform: at most {values.NAME_MAX} characters, trimmed (else TOO_LONG)."
+)
+CHANNEL_URL = f"The account's address: {URL}; null or empty: none."
+ROLE = f"What we do in this channel: {TEXT}."
+RATIONALE = f"Why this channel fits the audiences and the purpose: {TEXT}."
+AUDIENCES = (
+    "The audiences of the strategy this channel reaches (else WRONG_STRATEGY); each once (else DUPLICATE)."
+)
 
-@strawberry.input
+
+@strawberry.input(description="A workspace's account on a platform.")
 class CreateChannelInput:
-    workspace_id: strawberry.ID
-    platform: Platform
-    name: str
-    handle: str | None = UNSET
-    url: str | None = UNSET
+    workspace_id: strawberry.ID = strawberry.field(description="The workspace whose account it is.")
+    platform: Platform = strawberry.field(description="The platform the account is on.")
+    name: str = strawberry.field(description=CHANNEL_NAME)
+    handle: str | None = strawberry.field(default=UNSET, description=HANDLE)
+    url: str | None = strawberry.field(default=UNSET, description=CHANNEL_URL)
 
 
 @strawberry.input(description="Omitted fields stay as they are; null clears a field that may be empty.")
 class UpdateChannelInput:
-    id: strawberry.ID
-    version: int
-    platform: Platform | None = UNSET
-    name: str | None = UNSET
-    handle: str | None = UNSET
-    url: str | None = UNSET
+    id: strawberry.ID = strawberry.field(description="The channel to change.")
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    platform: Platform | None = strawberry.field(
+        default=UNSET, description="The platform the account is on; null is refused (REQUIRED)."
+    )
+    name: str | None = strawberry.field(
+        default=UNSET, description=f"{CHANNEL_NAME} Null is refused (REQUIRED)."
+    )
+    handle: str | None = strawberry.field(default=UNSET, description=HANDLE)
+    url: str | None = strawberry.field(default=UNSET, description=CHANNEL_URL)
 
 
-@strawberry.input
+@strawberry.input(description="The channel to delete, and what happens to the content on it.")
 class DeleteChannelInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The channel to delete.")
     on_content: ContentOnDelete = strawberry.field(
         default=ContentOnDelete.RESTRICT,
         description="What happens to content on this channel. RESTRICT refuses while there is any.",
@@ -54,66 +71,72 @@ class DeleteChannelInput:
 
 @strawberry.input(description="Choose a channel for a strategy: what we do there and why.")
 class CreateStrategyChannelInput:
-    strategy_id: strawberry.ID
-    channel_id: strawberry.ID
-    role: str | None = strawberry.field(default=UNSET, description="What we do in this channel.")
-    rationale: str | None = strawberry.field(default=UNSET, description="Why this channel fits.")
-    audience_ids: list[strawberry.ID] | None = strawberry.field(
-        default=UNSET, description="The audiences of the strategy this channel reaches."
+    strategy_id: strawberry.ID = strawberry.field(description="The strategy choosing the channel.")
+    channel_id: strawberry.ID = strawberry.field(
+        description="A channel of the strategy's workspace, not chosen for it yet (else DUPLICATE)."
     )
+    role: str | None = strawberry.field(default=UNSET, description=ROLE)
+    rationale: str | None = strawberry.field(default=UNSET, description=RATIONALE)
+    audience_ids: list[strawberry.ID] | None = strawberry.field(default=UNSET, description=AUDIENCES)
 
 
 @strawberry.input(description="Omitted fields stay as they are; `audienceIds` replaces the whole list.")
 class UpdateStrategyChannelInput:
-    id: strawberry.ID
-    version: int
-    role: str | None = UNSET
-    rationale: str | None = UNSET
-    audience_ids: list[strawberry.ID] | None = UNSET
-
-
-@strawberry.input
-class DeleteStrategyChannelInput:
-    id: strawberry.ID
-
-
-@strawberry.type
-class CreateChannelPayload:
-    channel: Channel | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class UpdateChannelPayload:
-    channel: Channel | None
-    user_errors: list[UserError]
-
-
-@strawberry.type
-class DeleteChannelPayload:
-    deleted_id: strawberry.ID | None
-    affected_content_count: int | None = strawberry.field(
-        description="How many content items were unmapped or reassigned."
+    id: strawberry.ID = strawberry.field(description="The chosen channel to change.")
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    role: str | None = strawberry.field(default=UNSET, description=ROLE)
+    rationale: str | None = strawberry.field(default=UNSET, description=RATIONALE)
+    audience_ids: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET, description=f"{AUDIENCES} Null or [] clears them."
     )
-    user_errors: list[UserError]
 
 
-@strawberry.type
+@strawberry.input(description="The channel to drop from a strategy; the channel and its content stay.")
+class DeleteStrategyChannelInput:
+    id: strawberry.ID = strawberry.field(description="The chosen channel (StrategyChannel) to drop.")
+
+
+@strawberry.type(description="What `createChannel` did.")
+class CreateChannelPayload:
+    channel: Channel | None = strawberry.field(description="The new channel; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="What `updateChannel` did.")
+class UpdateChannelPayload:
+    channel: Channel | None = strawberry.field(description="The channel as changed; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="What `deleteChannel` did.")
+class DeleteChannelPayload:
+    deleted_id: strawberry.ID | None = strawberry.field(description=DELETED_ID)
+    affected_content_count: int | None = strawberry.field(
+        description="How many content items were unmapped or reassigned; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="What `createStrategyChannel` did.")
 class CreateStrategyChannelPayload:
-    strategy_channel: StrategyChannel | None
-    user_errors: list[UserError]
+    strategy_channel: StrategyChannel | None = strawberry.field(
+        description="The channel as chosen for the strategy; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `updateStrategyChannel` did.")
 class UpdateStrategyChannelPayload:
-    strategy_channel: StrategyChannel | None
-    user_errors: list[UserError]
+    strategy_channel: StrategyChannel | None = strawberry.field(
+        description="The chosen channel as changed; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `deleteStrategyChannel` did.")
 class DeleteStrategyChannelPayload:
-    deleted_id: strawberry.ID | None
-    user_errors: list[UserError]
+    deleted_id: strawberry.ID | None = strawberry.field(description=DELETED_ID)
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 def _channel(row: ChannelRow | None) -> Channel | None:
@@ -128,7 +151,7 @@ def _chosen(row: StrategyChannelRow | None) -> StrategyChannel | None:
 class ChannelMutations:
     @strawberry.field(description="Register a workspace's account on a platform.")
     @performs(Action.EDIT_STRATEGY)
-    async def create_channel(self, info: Info, input: CreateChannelInput) -> CreateChannelPayload:
+    async def create_channel(self, info: Info, input: Input[CreateChannelInput]) -> CreateChannelPayload:
         async def body(session: AsyncSession, scope: Scope) -> ChannelRow:
             workspace_id = decode(input.workspace_id, "Workspace", "workspace_id")
             change = changes(input, ChannelChanges)
@@ -139,7 +162,7 @@ class ChannelMutations:
 
     @strawberry.field(description="Change a channel.")
     @performs(Action.EDIT_STRATEGY)
-    async def update_channel(self, info: Info, input: UpdateChannelInput) -> UpdateChannelPayload:
+    async def update_channel(self, info: Info, input: Input[UpdateChannelInput]) -> UpdateChannelPayload:
         async def body(session: AsyncSession, scope: Scope) -> ChannelRow:
             id_ = decode(input.id, "Channel")
             change = changes(input, ChannelChanges)
@@ -150,7 +173,7 @@ class ChannelMutations:
 
     @strawberry.field(description="Delete a channel, saying what happens to the content on it.")
     @performs(Action.EDIT_STRATEGY)
-    async def delete_channel(self, info: Info, input: DeleteChannelInput) -> DeleteChannelPayload:
+    async def delete_channel(self, info: Info, input: Input[DeleteChannelInput]) -> DeleteChannelPayload:
         async def body(session: AsyncSession, scope: Scope) -> int:
             id_ = decode(input.id, "Channel")
             target = (
@@ -168,7 +191,7 @@ class ChannelMutations:
     @strawberry.field(description="Choose a channel for a strategy.")
     @performs(Action.EDIT_STRATEGY)
     async def create_strategy_channel(
-        self, info: Info, input: CreateStrategyChannelInput
+        self, info: Info, input: Input[CreateStrategyChannelInput]
     ) -> CreateStrategyChannelPayload:
         async def body(session: AsyncSession, scope: Scope) -> StrategyChannelRow:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
@@ -182,7 +205,7 @@ class ChannelMutations:
     @strawberry.field(description="Change what a strategy does in a channel, why, and whom it reaches.")
     @performs(Action.EDIT_STRATEGY)
     async def update_strategy_channel(
-        self, info: Info, input: UpdateStrategyChannelInput
+        self, info: Info, input: Input[UpdateStrategyChannelInput]
     ) -> UpdateStrategyChannelPayload:
         async def body(session: AsyncSession, scope: Scope) -> StrategyChannelRow:
             id_ = decode(input.id, "StrategyChannel")
@@ -195,7 +218,7 @@ class ChannelMutations:
     @strawberry.field(description="Drop a channel from a strategy; the channel and its content stay.")
     @performs(Action.EDIT_STRATEGY)
     async def delete_strategy_channel(
-        self, info: Info, input: DeleteStrategyChannelInput
+        self, info: Info, input: Input[DeleteStrategyChannelInput]
     ) -> DeleteStrategyChannelPayload:
         async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
             await services.delete_strategy_channel(session, scope, decode(input.id, "StrategyChannel"))

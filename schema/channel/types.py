@@ -13,14 +13,14 @@ from domain.channel.models import Channel as ChannelRow
 from domain.channel.models import Platform, strategy_channel_audience
 from domain.channel.models import StrategyChannel as StrategyChannelRow
 from schema import ids
+from schema.content.types import content_items_field
 from schema.context import Info
+from schema.descriptions import CREATED_AT, UPDATED_AT, VERSION
 from schema.loading import ConnectionSpec, ListSpec, Loaded, NodeSpec, in_workspace
-from schema.pagination import Connection
 from schema.relay import Node, load_children, load_required, register, relation
 
 if TYPE_CHECKING:
     from schema.audience.types import Audience
-    from schema.content.types import ContentItem, ContentItemFilter, ContentItemOrder
     from schema.strategy.types import Strategy
     from schema.tenancy.types import Workspace
 
@@ -32,13 +32,17 @@ strategy_channel_table = StrategyChannelRow.__table__
 class Channel(Node):
     db_id: strawberry.Private[uuid.UUID]
     workspace_id: strawberry.Private[uuid.UUID]
-    platform: Platform
-    name: str
-    handle: str
-    url: str | None
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    platform: Platform = strawberry.field(description="The platform the account is on.")
+    name: str = strawberry.field(description="The channel's name, e.g. “Company page”.")
+    handle: str = strawberry.field(
+        description="The account's handle on the platform (@redthread); empty when not given."
+    )
+    url: str | None = strawberry.field(
+        description="The account's address (http or https); null when not given."
+    )
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | ChannelRow) -> Channel:
@@ -55,7 +59,10 @@ class Channel(Node):
             updated_at=row.updated_at,
         )
 
-    @relation(Annotated["Workspace", strawberry.lazy("schema.tenancy.types")])
+    @relation(
+        Annotated["Workspace", strawberry.lazy("schema.tenancy.types")],
+        description="The workspace whose account this is.",
+    )
     def workspace(self, info: Info) -> Loaded[Workspace]:
         from schema.tenancy.types import WORKSPACE
 
@@ -68,20 +75,7 @@ class Channel(Node):
     def strategy_channels(self, info: Info) -> Loaded[list[StrategyChannel]]:
         return load_children(info, STRATEGY_CHANNELS_OF_CHANNEL, self.db_id)
 
-    @strawberry.field(description="The content published or planned on this channel.")
-    async def content_items(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: Annotated[ContentItemFilter, strawberry.lazy("schema.content.types")] | None = None,
-        order_by: Annotated[ContentItemOrder, strawberry.lazy("schema.content.types")] | None = None,
-    ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
-        from schema.content.types import content_items
-
-        return await content_items(info, "channel", self.db_id, first, after, last, before, filter, order_by)
+    content_items = content_items_field("channel", "The content published or planned on this channel.")
 
 
 @strawberry.type(description="A channel chosen for a strategy: what we do there, why, and whom it reaches.")
@@ -91,9 +85,9 @@ class StrategyChannel(Node):
     channel_id: strawberry.Private[uuid.UUID]
     role: str = strawberry.field(description="What we do in this channel.")
     rationale: str = strawberry.field(description="Why this channel fits the audiences and the purpose.")
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | StrategyChannelRow) -> StrategyChannel:
@@ -109,13 +103,16 @@ class StrategyChannel(Node):
             updated_at=row.updated_at,
         )
 
-    @relation(Annotated["Strategy", strawberry.lazy("schema.strategy.types")])
+    @relation(
+        Annotated["Strategy", strawberry.lazy("schema.strategy.types")],
+        description="The strategy that chose the channel.",
+    )
     def strategy(self, info: Info) -> Loaded[Strategy]:
         from schema.strategy.types import STRATEGY
 
         return load_required(info, STRATEGY, self.strategy_id)
 
-    @relation(Channel)
+    @relation(Channel, "The channel chosen.")
     def channel(self, info: Info) -> Loaded[Channel]:
         return load_required(info, CHANNEL, self.channel_id)
 

@@ -19,6 +19,7 @@ from schema import ids
 from schema.access.types import Actor
 from schema.content.types import CONTENT_ITEM, ContentItem
 from schema.context import Info
+from schema.descriptions import CREATED_AT, USER_ERRORS, Input
 from schema.errors import UserError
 from schema.loading import ConnectionSpec, Loaded, NodeSpec, in_workspace
 from schema.mutation import decode, performs, run
@@ -31,20 +32,20 @@ comment_table = CommentRow.__table__
     description="A step of the content workflow: the status an item left and the one it reached."
 )
 class ContentTransition:
-    from_: ContentStatus = strawberry.field(name="from")
-    to: ContentStatus
+    from_: ContentStatus = strawberry.field(name="from", description="The status the item left.")
+    to: ContentStatus = strawberry.field(description="The status the item reached.")
 
 
 @strawberry.type(description="A remark on a content item; one written with a workflow step records the step.")
 class Comment(Node):
     db_id: strawberry.Private[uuid.UUID]
     content_item_id: strawberry.Private[uuid.UUID]
-    body: str
+    body: str = strawberry.field(description="What was said, as written (trimmed).")
     author: Actor = strawberry.field(description="Who wrote the comment.")
     transition: ContentTransition | None = strawberry.field(
         description="The workflow step the comment came with (e.g. IN_REVIEW → DRAFT); null for a plain one."
     )
-    created_at: dt.datetime
+    created_at: dt.datetime = strawberry.field(description=f"{CREATED_AT} Comments are never changed.")
 
     @classmethod
     def from_row(cls, row: Row[Any] | CommentRow) -> Comment:
@@ -61,7 +62,7 @@ class Comment(Node):
             created_at=row.created_at,
         )
 
-    @relation(ContentItem)
+    @relation(ContentItem, "The content item commented on.")
     def content_item(self, info: Info) -> Loaded[ContentItem]:
         return load_required(info, CONTENT_ITEM, self.content_item_id)
 
@@ -82,14 +83,14 @@ COMMENTS_OF_CONTENT_ITEM = ConnectionSpec(
 
 @strawberry.input(description="A comment on a content item, written as you.")
 class AddCommentInput:
-    content_item_id: strawberry.ID
+    content_item_id: strawberry.ID = strawberry.field(description="The content item to comment on.")
     body: str = strawberry.field(description=f"What you have to say; at most {COMMENT_MAX:,} characters.")
 
 
-@strawberry.type
+@strawberry.type(description="What `addComment` did.")
 class AddCommentPayload:
-    comment: Comment | None
-    user_errors: list[UserError]
+    comment: Comment | None = strawberry.field(description="The new comment; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.type
@@ -101,7 +102,7 @@ class CommentMutations:
         )
     )
     @performs(Action.COMMENT)
-    async def add_comment(self, info: Info, input: AddCommentInput) -> AddCommentPayload:
+    async def add_comment(self, info: Info, input: Input[AddCommentInput]) -> AddCommentPayload:
         async def body(session: AsyncSession, scope: Scope) -> CommentRow:
             item_id = decode(input.content_item_id, "ContentItem", "content_item_id")
             return await comments.add_comment(session, scope, item_id, input.body)

@@ -9,10 +9,11 @@ from decimal import Decimal
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import values
 from domain.access.roles import Action
 from domain.content import metrics, services
 from domain.content.metrics import METRICS_MAX, MetricChanges, MetricEntry
-from domain.content.models import COMMENT_MAX, ContentFormat, ContentStatus
+from domain.content.models import COMMENT_MAX, TITLE_MAX, ContentFormat, ContentStatus
 from domain.content.models import ContentItem as ContentItemRow
 from domain.content.models import ContentMetric as ContentMetricRow
 from domain.content.services import ContentChanges, ContentMapping, ItemMapping
@@ -23,23 +24,39 @@ from domain.upsert import Counts
 from schema import ids
 from schema.content.types import ContentItem, ContentMetric
 from schema.context import Info
+from schema.descriptions import DAY, DELETED_ID, GIVEN_VERSION, MOMENT, NUMBER, URL, USER_ERRORS, Input
 from schema.errors import UserError
 from schema.mutation import RecordedPayload, changes, decode, decode_batch, performs, run
 
 UNSET = strawberry.UNSET
 
+TITLE = f"The item's working title: 1–{TITLE_MAX} characters, trimmed (else BLANK or TOO_LONG)."
+BRIEF = (
+    f"What the item says and shows, for whoever makes it: at most {values.LONG_TEXT_MAX:,} characters, "
+    "trimmed (else TOO_LONG)."
+)
+CHANNEL = "The workspace's channel it goes out on; null: not chosen yet."
+AUDIENCES = "The audiences of the strategy it is made for (else WRONG_STRATEGY), each once (else DUPLICATE)."
+PLANNED_AT = f"When it is planned to go out (null: not planned): {MOMENT}."
+PUBLISHED_AT = f"When it went out (left null, it is set on the step to PUBLISHED): {MOMENT}."
+ITEM_URL = f"Where the published item can be seen: {URL}; null or empty: none."
+METRIC_OBSERVED_ON = f"The day the value is for: {DAY}."
+METRIC_VALUE = f"What the item achieved that day: {NUMBER}."
+
 
 @strawberry.input(description="A new content item. It starts as an IDEA and may be mapped right away.")
 class CreateContentItemInput:
-    strategy_id: strawberry.ID
-    title: str
-    format: ContentFormat
-    brief: str | None = UNSET
-    channel_id: strawberry.ID | None = UNSET
-    audience_ids: list[strawberry.ID] | None = UNSET
-    planned_at: dt.datetime | None = UNSET
-    published_at: dt.datetime | None = UNSET
-    url: str | None = UNSET
+    strategy_id: strawberry.ID = strawberry.field(
+        description="The strategy whose content plan holds the item."
+    )
+    title: str = strawberry.field(description=TITLE)
+    format: ContentFormat = strawberry.field(description="The shape of the item.")
+    brief: str | None = strawberry.field(default=UNSET, description=BRIEF)
+    channel_id: strawberry.ID | None = strawberry.field(default=UNSET, description=CHANNEL)
+    audience_ids: list[strawberry.ID] | None = strawberry.field(default=UNSET, description=AUDIENCES)
+    planned_at: dt.datetime | None = strawberry.field(default=UNSET, description=PLANNED_AT)
+    published_at: dt.datetime | None = strawberry.field(default=UNSET, description=PUBLISHED_AT)
+    url: str | None = strawberry.field(default=UNSET, description=ITEM_URL)
     assignee_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="The member who works on it (one holding a role in its workspace)."
     )
@@ -56,31 +73,41 @@ class CreateContentItemInput:
 
 @strawberry.input(description="Omitted fields stay as they are; `audienceIds` replaces the whole list.")
 class UpdateContentItemInput:
-    id: strawberry.ID
-    version: int
-    title: str | None = UNSET
-    format: ContentFormat | None = UNSET
-    brief: str | None = UNSET
-    channel_id: strawberry.ID | None = UNSET
-    audience_ids: list[strawberry.ID] | None = UNSET
-    planned_at: dt.datetime | None = UNSET
-    published_at: dt.datetime | None = UNSET
-    url: str | None = UNSET
+    id: strawberry.ID = strawberry.field(description="The content item to change.")
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    title: str | None = strawberry.field(default=UNSET, description=f"{TITLE} Null is refused (REQUIRED).")
+    format: ContentFormat | None = strawberry.field(
+        default=UNSET, description="The shape of the item; null is refused (REQUIRED)."
+    )
+    brief: str | None = strawberry.field(default=UNSET, description=BRIEF)
+    channel_id: strawberry.ID | None = strawberry.field(default=UNSET, description=CHANNEL)
+    audience_ids: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET, description=f"{AUDIENCES} Null or [] clears them."
+    )
+    planned_at: dt.datetime | None = strawberry.field(default=UNSET, description=PLANNED_AT)
+    published_at: dt.datetime | None = strawberry.field(
+        default=UNSET, description=f"When it went out (null clears it): {MOMENT}."
+    )
+    url: str | None = strawberry.field(default=UNSET, description=ITEM_URL)
     assignee_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="The member who works on it; null clears it."
     )
 
 
-@strawberry.input
+@strawberry.input(description="The content item to delete, with its metrics and comments.")
 class DeleteContentItemInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The content item to delete.")
 
 
 @strawberry.input(description="The tactic an item plays into and the KPIs it serves, set in one step.")
 class MapContentItemInput:
-    id: strawberry.ID
-    tactic_id: strawberry.ID
-    primary_kpi_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The content item to map.")
+    tactic_id: strawberry.ID = strawberry.field(
+        description="The tactic it plays into, of the item's strategy (else WRONG_STRATEGY)."
+    )
+    primary_kpi_id: strawberry.ID = strawberry.field(
+        description="The KPI it mainly serves, of the item's strategy; one of `kpiIds` when they are given."
+    )
     kpi_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Every KPI it serves, the primary one included. Default: the primary KPI."
     )
@@ -89,18 +116,24 @@ class MapContentItemInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Many content items to map at once.")
 class MapContentItemsInput:
     items: list[MapContentItemInput] = strawberry.field(
         description=f"At most {services.BATCH_MAX} items; all are mapped or none is."
     )
 
 
-@strawberry.input
+@strawberry.input(description="A step of a content item along the workflow.")
 class TransitionContentItemInput:
-    id: strawberry.ID
-    version: int
-    to: ContentStatus
+    id: strawberry.ID = strawberry.field(description="The content item to move.")
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    to: ContentStatus = strawberry.field(
+        description=(
+            "The status to move to: one the workflow allows from the item's status (else "
+            "INVALID_TRANSITION). Any status but IDEA and ARCHIVED needs a tactic and a primary KPI "
+            "(else NOT_MAPPED); SCHEDULED needs a `plannedAt` (else REQUIRED)."
+        )
+    )
     comment: str | None = strawberry.field(
         default=None,
         description=(
@@ -110,39 +143,49 @@ class TransitionContentItemInput:
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "What one content item achieved on one day; one value per item, metric and day (else DUPLICATE)."
+    )
+)
 class CreateContentMetricInput:
-    content_item_id: strawberry.ID
-    metric: Metric
-    observed_on: dt.date
-    value: Decimal
+    content_item_id: strawberry.ID = strawberry.field(description="The content item measured.")
+    metric: Metric = strawberry.field(description="What was counted.")
+    observed_on: dt.date = strawberry.field(description=METRIC_OBSERVED_ON)
+    value: Decimal = strawberry.field(description=METRIC_VALUE)
 
 
-@strawberry.input
+@strawberry.input(description="A corrected content metric. Omitted fields stay as they are.")
 class UpdateContentMetricInput:
-    id: strawberry.ID
-    version: int
-    metric: Metric | None = UNSET
-    observed_on: dt.date | None = UNSET
-    value: Decimal | None = UNSET
+    id: strawberry.ID = strawberry.field(description="The content metric to correct.")
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    metric: Metric | None = strawberry.field(
+        default=UNSET, description="What was counted; null is refused (REQUIRED)."
+    )
+    observed_on: dt.date | None = strawberry.field(
+        default=UNSET, description=f"{METRIC_OBSERVED_ON} Null is refused (REQUIRED)."
+    )
+    value: Decimal | None = strawberry.field(
+        default=UNSET, description=f"{METRIC_VALUE} Null is refused (REQUIRED)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The content metric to delete.")
 class DeleteContentMetricInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The content metric to delete.")
 
 
 @strawberry.input(description="What one content item achieved on one day.")
 class ContentMetricEntryInput:
     content_item_id: strawberry.ID = strawberry.field(description="A content item of the strategy.")
-    metric: Metric
-    observed_on: dt.date
-    value: Decimal
+    metric: Metric = strawberry.field(description="What was counted.")
+    observed_on: dt.date = strawberry.field(description=METRIC_OBSERVED_ON)
+    value: Decimal = strawberry.field(description=METRIC_VALUE)
 
 
 @strawberry.input(description="Metrics of one strategy's content, recorded together or not at all.")
 class RecordContentMetricsInput:
-    strategy_id: strawberry.ID
+    strategy_id: strawberry.ID = strawberry.field(description="The strategy whose content is measured.")
     metrics: list[ContentMetricEntryInput] = strawberry.field(
         description=(
             f"At most {METRICS_MAX:,}. An item, metric and day may appear once; a metric that already "
@@ -151,63 +194,81 @@ class RecordContentMetricsInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="What `recordContentMetrics` did; the counts are null when it was refused.")
 class RecordContentMetricsPayload(RecordedPayload):
-    pass
+    user_errors: list[UserError] = strawberry.field(
+        description=f"{USER_ERRORS} A metric's problem has the field ['metrics', index, field]."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="What `createContentItem` did.")
 class CreateContentItemPayload:
-    content_item: ContentItem | None
-    user_errors: list[UserError]
+    content_item: ContentItem | None = strawberry.field(
+        description="The new content item; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `updateContentItem` did.")
 class UpdateContentItemPayload:
-    content_item: ContentItem | None
-    user_errors: list[UserError]
+    content_item: ContentItem | None = strawberry.field(
+        description="The content item as changed; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `deleteContentItem` did.")
 class DeleteContentItemPayload:
-    deleted_id: strawberry.ID | None
-    user_errors: list[UserError]
+    deleted_id: strawberry.ID | None = strawberry.field(description=DELETED_ID)
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `mapContentItem` did.")
 class MapContentItemPayload:
-    content_item: ContentItem | None
-    user_errors: list[UserError]
+    content_item: ContentItem | None = strawberry.field(
+        description="The content item as mapped; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `mapContentItems` did.")
 class MapContentItemsPayload:
-    content_items: list[ContentItem] | None
-    user_errors: list[UserError]
+    content_items: list[ContentItem] | None = strawberry.field(
+        description="The content items as mapped, in the order given; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description=f"{USER_ERRORS} An item's problem has the field ['items', index, field]."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="What `transitionContentItem` did.")
 class TransitionContentItemPayload:
-    content_item: ContentItem | None
-    user_errors: list[UserError]
+    content_item: ContentItem | None = strawberry.field(
+        description="The content item in its new status; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `createContentMetric` did.")
 class CreateContentMetricPayload:
-    content_metric: ContentMetric | None
-    user_errors: list[UserError]
+    content_metric: ContentMetric | None = strawberry.field(
+        description="The new content metric; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `updateContentMetric` did.")
 class UpdateContentMetricPayload:
-    content_metric: ContentMetric | None
-    user_errors: list[UserError]
+    content_metric: ContentMetric | None = strawberry.field(
+        description="The content metric as corrected; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `deleteContentMetric` did.")
 class DeleteContentMetricPayload:
-    deleted_id: strawberry.ID | None
-    user_errors: list[UserError]
+    deleted_id: strawberry.ID | None = strawberry.field(description=DELETED_ID)
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 def _metric_entries(
@@ -295,7 +356,7 @@ class ContentMutations:
     @strawberry.field(description="Plan a content item; it starts as an IDEA.")
     @performs(Action.EDIT_CONTENT)
     async def create_content_item(
-        self, info: Info, input: CreateContentItemInput
+        self, info: Info, input: Input[CreateContentItemInput]
     ) -> CreateContentItemPayload:
         async def body(session: AsyncSession, scope: Scope) -> ContentItemRow:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
@@ -311,7 +372,7 @@ class ContentMutations:
     )
     @performs(Action.EDIT_CONTENT)
     async def update_content_item(
-        self, info: Info, input: UpdateContentItemInput
+        self, info: Info, input: Input[UpdateContentItemInput]
     ) -> UpdateContentItemPayload:
         async def body(session: AsyncSession, scope: Scope) -> ContentItemRow:
             id_ = decode(input.id, "ContentItem")
@@ -324,7 +385,7 @@ class ContentMutations:
     @strawberry.field(description="Delete a content item and its metrics.")
     @performs(Action.EDIT_CONTENT)
     async def delete_content_item(
-        self, info: Info, input: DeleteContentItemInput
+        self, info: Info, input: Input[DeleteContentItemInput]
     ) -> DeleteContentItemPayload:
         async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
             await services.delete_content_item(session, scope, decode(input.id, "ContentItem"))
@@ -335,7 +396,7 @@ class ContentMutations:
 
     @strawberry.field(description="Set the tactic, primary KPI and contributing KPIs of a content item.")
     @performs(Action.EDIT_CONTENT)
-    async def map_content_item(self, info: Info, input: MapContentItemInput) -> MapContentItemPayload:
+    async def map_content_item(self, info: Info, input: Input[MapContentItemInput]) -> MapContentItemPayload:
         async def body(session: AsyncSession, scope: Scope) -> ContentItemRow:
             entry = _item_mapping(input)
             return await services.map_content_item(session, scope, entry.id, entry.mapping, entry.version)
@@ -345,7 +406,9 @@ class ContentMutations:
 
     @strawberry.field(description="Map many content items at once: all of them, or none if any is refused.")
     @performs(Action.EDIT_CONTENT)
-    async def map_content_items(self, info: Info, input: MapContentItemsInput) -> MapContentItemsPayload:
+    async def map_content_items(
+        self, info: Info, input: Input[MapContentItemsInput]
+    ) -> MapContentItemsPayload:
         async def body(session: AsyncSession, scope: Scope) -> list[ContentItemRow]:
             if len(input.items) > services.BATCH_MAX:
                 raise DomainError.of(
@@ -369,7 +432,7 @@ class ContentMutations:
     )
     @performs(Action.MOVE_CONTENT)
     async def transition_content_item(
-        self, info: Info, input: TransitionContentItemInput
+        self, info: Info, input: Input[TransitionContentItemInput]
     ) -> TransitionContentItemPayload:
         async def body(session: AsyncSession, scope: Scope) -> ContentItemRow:
             id_ = decode(input.id, "ContentItem")
@@ -383,7 +446,7 @@ class ContentMutations:
     @strawberry.field(description="Record what a content item achieved on a day.")
     @performs(Action.EDIT_CONTENT)
     async def create_content_metric(
-        self, info: Info, input: CreateContentMetricInput
+        self, info: Info, input: Input[CreateContentMetricInput]
     ) -> CreateContentMetricPayload:
         async def body(session: AsyncSession, scope: Scope) -> ContentMetricRow:
             item_id = decode(input.content_item_id, "ContentItem", "content_item_id")
@@ -396,7 +459,7 @@ class ContentMutations:
     @strawberry.field(description="Correct a content metric.")
     @performs(Action.EDIT_CONTENT)
     async def update_content_metric(
-        self, info: Info, input: UpdateContentMetricInput
+        self, info: Info, input: Input[UpdateContentMetricInput]
     ) -> UpdateContentMetricPayload:
         async def body(session: AsyncSession, scope: Scope) -> ContentMetricRow:
             id_ = decode(input.id, "ContentMetric")
@@ -409,7 +472,7 @@ class ContentMutations:
     @strawberry.field(description="Delete a content metric.")
     @performs(Action.EDIT_CONTENT)
     async def delete_content_metric(
-        self, info: Info, input: DeleteContentMetricInput
+        self, info: Info, input: Input[DeleteContentMetricInput]
     ) -> DeleteContentMetricPayload:
         async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
             await metrics.delete_content_metric(session, scope, decode(input.id, "ContentMetric"))
@@ -426,7 +489,7 @@ class ContentMutations:
     )
     @performs(Action.EDIT_CONTENT)
     async def record_content_metrics(
-        self, info: Info, input: RecordContentMetricsInput
+        self, info: Info, input: Input[RecordContentMetricsInput]
     ) -> RecordContentMetricsPayload:
         async def body(session: AsyncSession, scope: Scope) -> Counts:
             strategy_id, entries = _metric_entries(input.strategy_id, input.metrics)

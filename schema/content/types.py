@@ -26,9 +26,10 @@ from domain.errors import DomainError, Problems
 from domain.kpi.models import Metric
 from schema import ids
 from schema.context import Info
+from schema.descriptions import CREATED_AT, UPDATED_AT, VERSION
 from schema.errors import QueryError
 from schema.loading import ConnectionSpec, Loaded, NodeSpec, in_workspace, then
-from schema.pagination import Connection
+from schema.pagination import After, Before, Connection, First, Last
 from schema.relay import Node, load_by_id, load_children, load_required, paginate, register, relation
 
 if TYPE_CHECKING:
@@ -52,16 +53,24 @@ class ContentItem(Node):
     tactic_id: strawberry.Private[uuid.UUID | None]
     primary_kpi_id: strawberry.Private[uuid.UUID | None]
     assignee_id: strawberry.Private[uuid.UUID | None]
-    title: str
-    brief: str
-    format: ContentFormat
-    status: ContentStatus
-    planned_at: dt.datetime | None
-    published_at: dt.datetime | None
-    url: str | None
-    version: int = strawberry.field(description="Pass it back on update; a stale version is a CONFLICT.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    title: str = strawberry.field(description="The item's working title.")
+    brief: str = strawberry.field(
+        description="What the item says and shows, for whoever makes it; empty when not written."
+    )
+    format: ContentFormat = strawberry.field(description="The shape of the item.")
+    status: ContentStatus = strawberry.field(description="Where the item is in the content workflow.")
+    planned_at: dt.datetime | None = strawberry.field(
+        description="When the item is planned to go out; null: not planned yet (last in the content plan)."
+    )
+    published_at: dt.datetime | None = strawberry.field(
+        description="When the item went out; set on the step to PUBLISHED unless given. Null: not yet."
+    )
+    url: str | None = strawberry.field(
+        description="Where the published item can be seen; null when not given."
+    )
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | ContentItemRow) -> ContentItem:
@@ -89,7 +98,10 @@ class ContentItem(Node):
     def mapped(self) -> bool:
         return self.tactic_id is not None and self.primary_kpi_id is not None
 
-    @relation(Annotated["Strategy", strawberry.lazy("schema.strategy.types")])
+    @relation(
+        Annotated["Strategy", strawberry.lazy("schema.strategy.types")],
+        description="The strategy whose content plan holds the item.",
+    )
     def strategy(self, info: Info) -> Loaded[Strategy]:
         from schema.strategy.types import STRATEGY
 
@@ -154,10 +166,10 @@ class ContentItem(Node):
     async def metrics(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ContentMetric]:
         return await paginate(info, METRICS_OF_CONTENT_ITEM, self.db_id, first, after, last, before)
 
@@ -174,10 +186,10 @@ class ContentItem(Node):
     async def comments(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Comment, strawberry.lazy("schema.content.comments")]]:
         from schema.content.comments import COMMENTS_OF_CONTENT_ITEM
 
@@ -187,10 +199,10 @@ class ContentItem(Node):
     async def activity(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.activity.types")]]:
         from schema.activity.types import ACTIVITY_OF_NODE
 
@@ -201,12 +213,12 @@ class ContentItem(Node):
 class ContentMetric(Node):
     db_id: strawberry.Private[uuid.UUID]
     content_item_id: strawberry.Private[uuid.UUID]
-    metric: Metric
-    observed_on: dt.date
-    value: Decimal
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    metric: Metric = strawberry.field(description="What was counted.")
+    observed_on: dt.date = strawberry.field(description="The day the value is for.")
+    value: Decimal = strawberry.field(description="What the item achieved that day.")
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | ContentMetricRow) -> ContentMetric:
@@ -222,17 +234,17 @@ class ContentMetric(Node):
             updated_at=row.updated_at,
         )
 
-    @relation(ContentItem)
+    @relation(ContentItem, "The content item measured.")
     def content_item(self, info: Info) -> Loaded[ContentItem]:
         return load_required(info, CONTENT_ITEM, self.content_item_id)
 
 
 @strawberry.enum(description="How a content list is ordered.")
 class ContentItemOrder(enum.Enum):
-    PLANNED_AT = "PLANNED_AT"
-    """By planned time; unplanned items last."""
-    CREATED_AT = "CREATED_AT"
-    """By creation, oldest first."""
+    PLANNED_AT = strawberry.enum_value(
+        "PLANNED_AT", description="By planned time, earliest first; unplanned items last."
+    )
+    CREATED_AT = strawberry.enum_value("CREATED_AT", description="By creation, oldest first.")
 
 
 @strawberry.input(description="Narrows a content list. Every condition given must hold.")
@@ -243,11 +255,15 @@ class ContentItemFilter:
     kpi_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Serves any of these KPIs."
     )
-    channel_ids: list[strawberry.ID] | None = None
+    channel_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Published or planned on any of these channels."
+    )
     audience_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Made for any of these."
     )
-    statuses: list[ContentStatus] | None = None
+    statuses: list[ContentStatus] | None = strawberry.field(
+        default=None, description="In any of these statuses."
+    )
     planned_from: dt.datetime | None = strawberry.field(
         default=None,
         description=(
@@ -384,20 +400,31 @@ CONTENT_CONNECTIONS = {
 }
 
 
-async def content_items(
-    info: Info,
-    parent: str,
-    parent_id: uuid.UUID,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-    filter_: ContentItemFilter | None,
-    order_by: ContentItemOrder | None,
-) -> Connection[ContentItem]:
-    """A page of the content under ``parent`` (strategy, tactic, channel, KPI or audience)."""
-    spec = CONTENT_CONNECTIONS[(parent, order_by or ContentItemOrder.PLANNED_AT)]
-    return await paginate(info, spec, parent_id, first, after, last, before, ContentFilter.of(filter_))
+def content_items_field(parent: str, description: str) -> Any:
+    """The ``contentItems`` connection of a type whose content is under ``parent`` (strategy,
+    tactic, channel, KPI or audience): paged by cursor, filtered, ordered. Every type that
+    lists content declares it with this, so the field is the same on each."""
+
+    async def content_items(
+        root: Any,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            ContentItemFilter | None,
+            strawberry.argument(description="Only the items every given condition holds for."),
+        ] = None,
+        order_by: Annotated[
+            ContentItemOrder | None,
+            strawberry.argument(description="The order of the items; default: PLANNED_AT."),
+        ] = None,
+    ) -> Connection[ContentItem]:
+        spec = CONTENT_CONNECTIONS[(parent, order_by or ContentItemOrder.PLANNED_AT)]
+        return await paginate(info, spec, root.db_id, first, after, last, before, ContentFilter.of(filter))
+
+    return strawberry.field(resolver=content_items, description=description)
 
 
 CONTENT_ITEM = register(

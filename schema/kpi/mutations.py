@@ -25,26 +25,47 @@ from domain.scope import Scope
 from domain.upsert import Counts
 from schema import ids
 from schema.context import Info
+from schema.descriptions import DAY, DELETED_ID, GIVEN_VERSION, NAME, NUMBER, TEXT, USER_ERRORS, Input
 from schema.errors import UserError, user_error
 from schema.kpi.types import Kpi, KpiMeasurement
 from schema.mutation import RecordedPayload, changes, decode, decode_batch, performs, run
 
 UNSET = strawberry.UNSET
 
+KPI_NAME = f"The KPI's name: {NAME}."
+KPI_DESCRIPTION = f"What is measured, how and why (a CUSTOM metric is said here): {TEXT}."
+TARGET = f"The value to reach (or stay beyond) by the deadline, in the KPI's unit: {NUMBER}."
+BASELINE = f"Where the KPI stands now, in its unit (null: not known): {NUMBER}."
+STARTS_ON = f"When progress starts to count (null: at the strategy's start): {DAY}."
+DEADLINE = (
+    "When the target is due (null: at the strategy's end), after the start (else DEADLINE_BEFORE_START): "
+    f"{DAY}."
+)
+CHANNEL = "The workspace's channel the KPI is measured on; null: none."
+OBSERVED_ON = f"The day the value was observed: {DAY}."
+VALUE = f"The KPI's value as of that day, in its unit: {NUMBER}."
+NOTE = f"A remark on the value: {TEXT}."
+
 
 @strawberry.input(description="A SMART KPI: what is measured, from where to where, by when.")
 class CreateKpiInput:
-    strategy_id: strawberry.ID
-    name: str
-    metric: Metric
-    target: Decimal
-    description: str | None = UNSET
-    unit: Unit | None = UNSET
-    baseline: Decimal | None = UNSET
-    direction: Direction | None = UNSET
-    starts_on: dt.date | None = UNSET
-    deadline: dt.date | None = UNSET
-    aggregation: Aggregation | None = UNSET
+    strategy_id: strawberry.ID = strawberry.field(
+        description=f"The strategy the KPI belongs to; TOO_MANY when it holds {services.KPIS_MAX} already."
+    )
+    name: str = strawberry.field(description=KPI_NAME)
+    metric: Metric = strawberry.field(description="What the KPI counts.")
+    target: Decimal = strawberry.field(description=TARGET)
+    description: str | None = strawberry.field(default=UNSET, description=KPI_DESCRIPTION)
+    unit: Unit | None = strawberry.field(default=UNSET, description="The unit of its values; default: COUNT.")
+    baseline: Decimal | None = strawberry.field(default=UNSET, description=BASELINE)
+    direction: Direction | None = strawberry.field(
+        default=UNSET, description="Which way the KPI should move; default: INCREASE."
+    )
+    starts_on: dt.date | None = strawberry.field(default=UNSET, description=STARTS_ON)
+    deadline: dt.date | None = strawberry.field(default=UNSET, description=DEADLINE)
+    aggregation: Aggregation | None = strawberry.field(
+        default=UNSET, description="How content metrics combine, for source CONTENT; default: LATEST."
+    )
     source: KpiSource | None = strawberry.field(
         default=UNSET,
         description=(
@@ -52,7 +73,7 @@ class CreateKpiInput:
             "CONTENT: rolled up from the metrics of the content serving the KPI."
         ),
     )
-    channel_id: strawberry.ID | None = UNSET
+    channel_id: strawberry.ID | None = strawberry.field(default=UNSET, description=CHANNEL)
     tactic_ids: list[strawberry.ID] | None = strawberry.field(
         default=UNSET, description="The tactics of the strategy this KPI measures."
     )
@@ -66,18 +87,29 @@ class CreateKpiInput:
 
 @strawberry.input(description="Omitted fields stay as they are; id lists replace the whole list.")
 class UpdateKpiInput:
-    id: strawberry.ID
-    version: int
-    name: str | None = UNSET
-    metric: Metric | None = UNSET
-    target: Decimal | None = UNSET
-    description: str | None = UNSET
-    unit: Unit | None = UNSET
-    baseline: Decimal | None = UNSET
-    direction: Direction | None = UNSET
-    starts_on: dt.date | None = UNSET
-    deadline: dt.date | None = UNSET
-    aggregation: Aggregation | None = UNSET
+    id: strawberry.ID = strawberry.field(description="The KPI to change.")
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    name: str | None = strawberry.field(default=UNSET, description=f"{KPI_NAME} Null is refused (REQUIRED).")
+    metric: Metric | None = strawberry.field(
+        default=UNSET, description="What the KPI counts; null is refused (REQUIRED)."
+    )
+    target: Decimal | None = strawberry.field(
+        default=UNSET, description=f"{TARGET} Null is refused (REQUIRED)."
+    )
+    description: str | None = strawberry.field(default=UNSET, description=KPI_DESCRIPTION)
+    unit: Unit | None = strawberry.field(
+        default=UNSET, description="The unit of its values; null is refused (REQUIRED)."
+    )
+    baseline: Decimal | None = strawberry.field(default=UNSET, description=BASELINE)
+    direction: Direction | None = strawberry.field(
+        default=UNSET, description="Which way the KPI should move; null is refused (REQUIRED)."
+    )
+    starts_on: dt.date | None = strawberry.field(default=UNSET, description=STARTS_ON)
+    deadline: dt.date | None = strawberry.field(default=UNSET, description=DEADLINE)
+    aggregation: Aggregation | None = strawberry.field(
+        default=UNSET,
+        description="How content metrics combine, for source CONTENT; null is refused (REQUIRED).",
+    )
     source: KpiSource | None = strawberry.field(
         default=UNSET,
         description=(
@@ -85,17 +117,21 @@ class UpdateKpiInput:
             "CONTENT: rolled up from the metrics of the content serving the KPI."
         ),
     )
-    channel_id: strawberry.ID | None = UNSET
-    tactic_ids: list[strawberry.ID] | None = UNSET
-    audience_ids: list[strawberry.ID] | None = UNSET
+    channel_id: strawberry.ID | None = strawberry.field(default=UNSET, description=CHANNEL)
+    tactic_ids: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET, description="The tactics of the strategy this KPI measures; null or [] clears them."
+    )
+    audience_ids: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET, description="The audiences of the strategy this KPI measures; null or [] clears them."
+    )
     owner_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="The member who follows the KPI; null clears it."
     )
 
 
-@strawberry.input
+@strawberry.input(description="The KPI to delete with its measurements, and what happens to its content.")
 class DeleteKpiInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The KPI to delete.")
     on_content: ContentOnDelete = strawberry.field(
         default=ContentOnDelete.RESTRICT,
         description="What happens to content that serves the KPI. RESTRICT refuses while there is any.",
@@ -105,45 +141,63 @@ class DeleteKpiInput:
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="One observed value of a KPI; a KPI holds one per day and source (else DUPLICATE)."
+)
 class CreateKpiMeasurementInput:
-    kpi_id: strawberry.ID
-    observed_on: dt.date
-    value: Decimal
-    source: MeasurementSource | None = UNSET
-    note: str | None = UNSET
+    kpi_id: strawberry.ID = strawberry.field(
+        description="The KPI measured; one whose source is CONTENT is refused (KPI_COMPUTED_FROM_CONTENT)."
+    )
+    observed_on: dt.date = strawberry.field(description=OBSERVED_ON)
+    value: Decimal = strawberry.field(description=VALUE)
+    source: MeasurementSource | None = strawberry.field(
+        default=UNSET,
+        description="Where the value comes from; default: MANUAL. CONTENT_ROLLUP is SOURCE_RESERVED.",
+    )
+    note: str | None = strawberry.field(default=UNSET, description=NOTE)
 
 
-@strawberry.input
+@strawberry.input(description="A corrected measurement. Omitted fields stay as they are.")
 class UpdateKpiMeasurementInput:
-    id: strawberry.ID
-    version: int
-    observed_on: dt.date | None = UNSET
-    value: Decimal | None = UNSET
-    source: MeasurementSource | None = UNSET
-    note: str | None = UNSET
+    id: strawberry.ID = strawberry.field(
+        description="The measurement to correct; one rolled up from content is KPI_COMPUTED_FROM_CONTENT."
+    )
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    observed_on: dt.date | None = strawberry.field(
+        default=UNSET, description=f"{OBSERVED_ON} Null is refused (REQUIRED)."
+    )
+    value: Decimal | None = strawberry.field(
+        default=UNSET, description=f"{VALUE} Null is refused (REQUIRED)."
+    )
+    source: MeasurementSource | None = strawberry.field(
+        default=UNSET,
+        description="Where the value comes from; null is REQUIRED, CONTENT_ROLLUP SOURCE_RESERVED.",
+    )
+    note: str | None = strawberry.field(default=UNSET, description=NOTE)
 
 
-@strawberry.input
+@strawberry.input(description="The measurement to delete.")
 class DeleteKpiMeasurementInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The measurement to delete; one rolled up from content is KPI_COMPUTED_FROM_CONTENT."
+    )
 
 
 @strawberry.input(description="One observed value of a KPI.")
 class KpiMeasurementEntryInput:
     kpi_id: strawberry.ID = strawberry.field(description="A KPI of the strategy named in the input.")
-    observed_on: dt.date
-    value: Decimal
+    observed_on: dt.date = strawberry.field(description=OBSERVED_ON)
+    value: Decimal = strawberry.field(description=VALUE)
     source: MeasurementSource = strawberry.field(
         default=MeasurementSource.MANUAL,
         description="Where the value comes from; CONTENT_ROLLUP is kept for values rolled up from content.",
     )
-    note: str | None = None
+    note: str | None = strawberry.field(default=None, description=NOTE)
 
 
 @strawberry.input(description="Measurements of one strategy's KPIs, recorded together or not at all.")
 class RecordKpiMeasurementsInput:
-    strategy_id: strawberry.ID
+    strategy_id: strawberry.ID = strawberry.field(description="The strategy whose KPIs are measured.")
     measurements: list[KpiMeasurementEntryInput] = strawberry.field(
         description=(
             f"At most {MEASUREMENTS_MAX:,}. A KPI, day and source may appear once; a measurement that "
@@ -154,7 +208,9 @@ class RecordKpiMeasurementsInput:
 
 @strawberry.input(description="A CSV file of measurements of one strategy's KPIs.")
 class ImportKpiMeasurementsInput:
-    strategy_id: strawberry.ID
+    strategy_id: strawberry.ID = strawberry.field(
+        description="The strategy whose KPIs the file measures (by name or id)."
+    )
     file: Upload = strawberry.field(
         description=(
             "UTF-8 CSV, sent as a multipart upload, at most "
@@ -167,55 +223,61 @@ class ImportKpiMeasurementsInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="What `recordKpiMeasurements` did; the counts are null when it was refused.")
 class RecordKpiMeasurementsPayload(RecordedPayload):
-    pass
+    user_errors: list[UserError] = strawberry.field(
+        description=f"{USER_ERRORS} A measurement's problem has the field ['measurements', index, field]."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="What `importKpiMeasurements` did; the counts are null when it was refused.")
 class ImportKpiMeasurementsPayload(RecordedPayload):
     user_errors: list[UserError] = strawberry.field(
         description="Problems of the file; a row's problem has the field ['rows', line, column]."
     )
 
 
-@strawberry.type
+@strawberry.type(description="What `createKpi` did.")
 class CreateKpiPayload:
-    kpi: Kpi | None
-    user_errors: list[UserError]
+    kpi: Kpi | None = strawberry.field(description="The new KPI; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `updateKpi` did.")
 class UpdateKpiPayload:
-    kpi: Kpi | None
-    user_errors: list[UserError]
+    kpi: Kpi | None = strawberry.field(description="The KPI as changed; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `deleteKpi` did.")
 class DeleteKpiPayload:
-    deleted_id: strawberry.ID | None
+    deleted_id: strawberry.ID | None = strawberry.field(description=DELETED_ID)
     affected_content_count: int | None = strawberry.field(
-        description="How many content items were unmapped or reassigned."
+        description="How many content items were unmapped or reassigned; null when refused."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `createKpiMeasurement` did.")
 class CreateKpiMeasurementPayload:
-    kpi_measurement: KpiMeasurement | None
-    user_errors: list[UserError]
+    kpi_measurement: KpiMeasurement | None = strawberry.field(
+        description="The new measurement; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `updateKpiMeasurement` did.")
 class UpdateKpiMeasurementPayload:
-    kpi_measurement: KpiMeasurement | None
-    user_errors: list[UserError]
+    kpi_measurement: KpiMeasurement | None = strawberry.field(
+        description="The measurement as corrected; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `deleteKpiMeasurement` did.")
 class DeleteKpiMeasurementPayload:
-    deleted_id: strawberry.ID | None
-    user_errors: list[UserError]
+    deleted_id: strawberry.ID | None = strawberry.field(description=DELETED_ID)
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 def kpi_id_of(text: str) -> uuid.UUID | None:
@@ -273,7 +335,7 @@ def _measurement(row: KpiMeasurementRow | None) -> KpiMeasurement | None:
 class KpiMutations:
     @strawberry.field(description="Set a KPI for a strategy.")
     @performs(Action.EDIT_STRATEGY)
-    async def create_kpi(self, info: Info, input: CreateKpiInput) -> CreateKpiPayload:
+    async def create_kpi(self, info: Info, input: Input[CreateKpiInput]) -> CreateKpiPayload:
         async def body(session: AsyncSession, scope: Scope) -> KpiRow:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
             change = changes(input, KpiChanges)
@@ -284,7 +346,7 @@ class KpiMutations:
 
     @strawberry.field(description="Change a KPI.")
     @performs(Action.EDIT_STRATEGY)
-    async def update_kpi(self, info: Info, input: UpdateKpiInput) -> UpdateKpiPayload:
+    async def update_kpi(self, info: Info, input: Input[UpdateKpiInput]) -> UpdateKpiPayload:
         async def body(session: AsyncSession, scope: Scope) -> KpiRow:
             id_ = decode(input.id, "Kpi")
             change = changes(input, KpiChanges)
@@ -295,7 +357,7 @@ class KpiMutations:
 
     @strawberry.field(description="Delete a KPI and its measurements, saying what happens to its content.")
     @performs(Action.EDIT_STRATEGY)
-    async def delete_kpi(self, info: Info, input: DeleteKpiInput) -> DeleteKpiPayload:
+    async def delete_kpi(self, info: Info, input: Input[DeleteKpiInput]) -> DeleteKpiPayload:
         async def body(session: AsyncSession, scope: Scope) -> int:
             id_ = decode(input.id, "Kpi")
             target = decode(input.reassign_to_id, "Kpi", "reassign_to_id") if input.reassign_to_id else None
@@ -311,7 +373,7 @@ class KpiMutations:
     @strawberry.field(description="Record one observed value of a KPI.")
     @performs(Action.RECORD_MEASUREMENTS)
     async def create_kpi_measurement(
-        self, info: Info, input: CreateKpiMeasurementInput
+        self, info: Info, input: Input[CreateKpiMeasurementInput]
     ) -> CreateKpiMeasurementPayload:
         async def body(session: AsyncSession, scope: Scope) -> KpiMeasurementRow:
             kpi_id = decode(input.kpi_id, "Kpi", "kpi_id")
@@ -324,7 +386,7 @@ class KpiMutations:
     @strawberry.field(description="Correct a measurement.")
     @performs(Action.RECORD_MEASUREMENTS)
     async def update_kpi_measurement(
-        self, info: Info, input: UpdateKpiMeasurementInput
+        self, info: Info, input: Input[UpdateKpiMeasurementInput]
     ) -> UpdateKpiMeasurementPayload:
         async def body(session: AsyncSession, scope: Scope) -> KpiMeasurementRow:
             id_ = decode(input.id, "KpiMeasurement")
@@ -337,7 +399,7 @@ class KpiMutations:
     @strawberry.field(description="Delete a measurement.")
     @performs(Action.RECORD_MEASUREMENTS)
     async def delete_kpi_measurement(
-        self, info: Info, input: DeleteKpiMeasurementInput
+        self, info: Info, input: Input[DeleteKpiMeasurementInput]
     ) -> DeleteKpiMeasurementPayload:
         async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
             await services.delete_measurement(session, scope, decode(input.id, "KpiMeasurement"))
@@ -354,7 +416,7 @@ class KpiMutations:
     )
     @performs(Action.RECORD_MEASUREMENTS)
     async def record_kpi_measurements(
-        self, info: Info, input: RecordKpiMeasurementsInput
+        self, info: Info, input: Input[RecordKpiMeasurementsInput]
     ) -> RecordKpiMeasurementsPayload:
         async def body(session: AsyncSession, scope: Scope) -> Counts:
             strategy_id, entries = _entries(input.strategy_id, input.measurements)
@@ -371,7 +433,7 @@ class KpiMutations:
     )
     @performs(Action.RECORD_MEASUREMENTS)
     async def import_kpi_measurements(
-        self, info: Info, input: ImportKpiMeasurementsInput
+        self, info: Info, input: Input[ImportKpiMeasurementsInput]
     ) -> ImportKpiMeasurementsPayload:
         async def body(session: AsyncSession, scope: Scope) -> Counts:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")

@@ -25,48 +25,66 @@ from domain.kpi.models import Kpi as KpiRow
 from domain.kpi.models import KpiMeasurement as KpiMeasurementRow
 from domain.kpi.smart import smart
 from schema import ids
+from schema.content.types import content_items_field
 from schema.context import Info
+from schema.descriptions import CREATED_AT, UPDATED_AT, VERSION
 from schema.kpi.progress import KpiProgress, KpiSmart, load_facts
 from schema.loading import ConnectionSpec, ListSpec, Loaded, NodeSpec, in_workspace
-from schema.pagination import Connection
+from schema.pagination import After, Before, Connection, First, Last
 from schema.relay import Node, load_by_id, load_children, load_required, paginate, register, relation
 
 if TYPE_CHECKING:
     from schema.access.types import Member
     from schema.audience.types import Audience
     from schema.channel.types import Channel
-    from schema.content.types import ContentItem, ContentItemFilter, ContentItemOrder
     from schema.strategy.types import Strategy, Tactic
 
 kpi_table = KpiRow.__table__
 measurement_table = KpiMeasurementRow.__table__
 
 
-@strawberry.type(description="A SMART KPI: specific, measurable, achievable and time-bound.")
+@strawberry.type(
+    description=(
+        "A KPI set from the strategy's audiences and tactics, to follow over time: what is measured, "
+        "from where to where, by when. SMART: specific, measurable, achievable, relevant, time-bound."
+    )
+)
 class Kpi(Node):
     db_id: strawberry.Private[uuid.UUID]
     strategy_id: strawberry.Private[uuid.UUID]
     channel_id: strawberry.Private[uuid.UUID | None]
     owner_id: strawberry.Private[uuid.UUID | None]
-    name: str
-    description: str
-    metric: Metric
-    unit: Unit
-    baseline: Decimal | None = strawberry.field(description="Where the KPI stood when it was set.")
-    target: Decimal
-    direction: Direction
-    starts_on: dt.date | None
-    deadline: dt.date | None
-    aggregation: Aggregation
+    name: str = strawberry.field(description="The KPI's name, e.g. “Newsletter sign-ups from LinkedIn”.")
+    description: str = strawberry.field(
+        description="What is measured, how and why; a CUSTOM metric is said here. Empty when not written."
+    )
+    metric: Metric = strawberry.field(description="What the KPI counts.")
+    unit: Unit = strawberry.field(description="The unit of its baseline, target and measurements.")
+    baseline: Decimal | None = strawberry.field(
+        description="Where the KPI stood when it was set; null: not known (then not MEASURABLE)."
+    )
+    target: Decimal = strawberry.field(description="The value to reach (or stay beyond) by the deadline.")
+    direction: Direction = strawberry.field(
+        description="Which way the KPI should move, or which side to stay on."
+    )
+    starts_on: dt.date | None = strawberry.field(
+        description="When progress starts to count; null: from the strategy's start."
+    )
+    deadline: dt.date | None = strawberry.field(
+        description="When the target is due; null: at the strategy's end."
+    )
+    aggregation: Aggregation = strawberry.field(
+        description="How its content's metrics combine into its value, for a KPI whose source is CONTENT."
+    )
     source: KpiSource = strawberry.field(
         description=(
             "MEASUREMENTS: values are recorded or imported. "
             "CONTENT: values are rolled up from the metrics of the content serving the KPI."
         )
     )
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | KpiRow) -> Kpi:
@@ -92,7 +110,10 @@ class Kpi(Node):
             updated_at=row.updated_at,
         )
 
-    @relation(Annotated["Strategy", strawberry.lazy("schema.strategy.types")])
+    @relation(
+        Annotated["Strategy", strawberry.lazy("schema.strategy.types")],
+        description="The strategy the KPI belongs to.",
+    )
     def strategy(self, info: Info) -> Loaded[Strategy]:
         from schema.strategy.types import STRATEGY
 
@@ -134,20 +155,9 @@ class Kpi(Node):
 
         return load_children(info, AUDIENCES_OF_KPI, self.db_id)
 
-    @strawberry.field(description="The content that serves this KPI, as primary or contributing KPI.")
-    async def content_items(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: Annotated[ContentItemFilter, strawberry.lazy("schema.content.types")] | None = None,
-        order_by: Annotated[ContentItemOrder, strawberry.lazy("schema.content.types")] | None = None,
-    ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
-        from schema.content.types import content_items
-
-        return await content_items(info, "kpi", self.db_id, first, after, last, before, filter, order_by)
+    content_items = content_items_field(
+        "kpi", "The content that serves this KPI, as primary or contributing KPI."
+    )
 
     @strawberry.field(description="Where the KPI stands: value, planned pace, status and forecast.")
     async def progress(
@@ -176,10 +186,10 @@ class Kpi(Node):
     async def measurements(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[KpiMeasurement]:
         return await paginate(info, MEASUREMENTS_OF_KPI, self.db_id, first, after, last, before)
 
@@ -188,13 +198,13 @@ class Kpi(Node):
 class KpiMeasurement(Node):
     db_id: strawberry.Private[uuid.UUID]
     kpi_id: strawberry.Private[uuid.UUID]
-    observed_on: dt.date
-    value: Decimal
-    source: MeasurementSource
-    note: str
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    observed_on: dt.date = strawberry.field(description="The day the value was observed.")
+    value: Decimal = strawberry.field(description="The KPI's value as of that day, in the KPI's unit.")
+    source: MeasurementSource = strawberry.field(description="Where the value came from.")
+    note: str = strawberry.field(description="A remark on the value (how it was counted …); empty when none.")
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | KpiMeasurementRow) -> KpiMeasurement:
@@ -211,7 +221,7 @@ class KpiMeasurement(Node):
             updated_at=row.updated_at,
         )
 
-    @relation(Kpi)
+    @relation(Kpi, "The KPI measured.")
     def kpi(self, info: Info) -> Loaded[Kpi]:
         return load_required(info, KPI, self.kpi_id)
 

@@ -18,6 +18,7 @@ from domain.strategy.models import Tactic as TacticRow
 from domain.strategy.services import StrategyChanges, TacticChanges
 from domain.strategy.template import TemplateKey, create_strategy_from_template
 from schema.context import Info
+from schema.descriptions import DAY, DELETED_ID, GIVEN_VERSION, NAME, TEXT, USER_ERRORS, Input
 from schema.errors import UserError
 from schema.mutation import changes, decode, performs, run
 from schema.strategy.templates import StrategyTemplateKey
@@ -26,16 +27,21 @@ from schema.strategy.types import Strategy, Tactic
 UNSET = strawberry.UNSET
 
 
-@strawberry.input
+STARTS_ON = f"The first day of the strategy's period: {DAY}."
+ENDS_ON = f"The last day of the strategy's period, not before its start (else INVALID_PERIOD): {DAY}."
+
+
+@strawberry.input(description="A new strategy in a workspace.")
 class CreateStrategyInput:
-    workspace_id: strawberry.ID
-    name: str
+    workspace_id: strawberry.ID = strawberry.field(description="The workspace the strategy belongs to.")
+    name: str = strawberry.field(description=f"The strategy's name: {NAME}.")
     purpose: str | None = strawberry.field(
-        default=UNSET, description='One concrete social purpose: "We want to help the customer to …".'
+        default=UNSET,
+        description=f'One concrete social purpose: "We want to help the customer to …"; {TEXT}.',
     )
-    starts_on: dt.date | None = UNSET
-    ends_on: dt.date | None = UNSET
-    status: StrategyStatus | None = UNSET
+    starts_on: dt.date | None = strawberry.field(default=UNSET, description=STARTS_ON)
+    ends_on: dt.date | None = strawberry.field(default=UNSET, description=ENDS_ON)
+    status: StrategyStatus | None = strawberry.field(default=UNSET, description="Default: DRAFT.")
     owner_id: strawberry.ID | None = strawberry.field(
         default=UNSET,
         description="The member who answers for the strategy (one holding a role in its workspace).",
@@ -57,33 +63,55 @@ class CreateStrategyFromTemplateInput:
 
 @strawberry.input(description="Omitted fields stay as they are; null clears a field that may be empty.")
 class UpdateStrategyInput:
-    id: strawberry.ID
-    version: int = strawberry.field(description="The version you last saw; a stale one is a CONFLICT.")
-    name: str | None = UNSET
-    purpose: str | None = UNSET
-    starts_on: dt.date | None = UNSET
-    ends_on: dt.date | None = UNSET
-    status: StrategyStatus | None = UNSET
+    id: strawberry.ID = strawberry.field(description="The strategy to change.")
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    name: str | None = strawberry.field(
+        default=UNSET, description=f"A new name: {NAME}; null is refused (REQUIRED)."
+    )
+    purpose: str | None = strawberry.field(default=UNSET, description=f"A new purpose: {TEXT}.")
+    starts_on: dt.date | None = strawberry.field(default=UNSET, description=STARTS_ON)
+    ends_on: dt.date | None = strawberry.field(default=UNSET, description=ENDS_ON)
+    status: StrategyStatus | None = strawberry.field(
+        default=UNSET, description="A new status; null is refused (REQUIRED)."
+    )
     owner_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="The member who answers for the strategy; null clears it."
     )
 
 
-@strawberry.input
+@strawberry.input(description="The strategy to delete, with its tactics, audiences, KPIs and content.")
 class DeleteStrategyInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The strategy to delete.")
 
 
-@strawberry.input
-class CreateTacticInput:
-    strategy_id: strawberry.ID
-    name: str
-    kind: TacticKind
-    description: str | None = UNSET
-    target_share: Decimal | None = strawberry.field(
-        default=UNSET, description="Share of content this tactic should have, in percent (0–100)."
+TARGET_SHARE = (
+    "Share of content this tactic should have, in percent: 0–100 (else OUT_OF_RANGE) with at most two "
+    "decimal places (else TOO_PRECISE); null: none set."
+)
+POSITION = "Where the tactic stands among the strategy's tactics: 0–1000 (else OUT_OF_RANGE), 0 first."
+
+
+@strawberry.input(
+    description=(
+        "A new tactic of a strategy. The method asks for 2–3; a strategy holds at most "
+        f"{services.TACTICS_MAX}."
     )
-    position: int | None = strawberry.field(default=UNSET, description="Defaults to after the last tactic.")
+)
+class CreateTacticInput:
+    strategy_id: strawberry.ID = strawberry.field(
+        description=(
+            f"The strategy the tactic belongs to; TOO_MANY when it holds {services.TACTICS_MAX} already."
+        )
+    )
+    name: str = strawberry.field(description=f"The tactic's name, also its content theme: {NAME}.")
+    kind: TacticKind = strawberry.field(description="What the tactic does for the purpose.")
+    description: str | None = strawberry.field(
+        default=UNSET, description=f"How the tactic reaches the purpose: {TEXT}."
+    )
+    target_share: Decimal | None = strawberry.field(default=UNSET, description=TARGET_SHARE)
+    position: int | None = strawberry.field(
+        default=UNSET, description=f"{POSITION} Default: after the last tactic."
+    )
     owner_id: strawberry.ID | None = strawberry.field(
         default=UNSET,
         description="The member who answers for the tactic (one holding a role in its workspace).",
@@ -92,21 +120,27 @@ class CreateTacticInput:
 
 @strawberry.input(description="Omitted fields stay as they are; null clears a field that may be empty.")
 class UpdateTacticInput:
-    id: strawberry.ID
-    version: int
-    name: str | None = UNSET
-    kind: TacticKind | None = UNSET
-    description: str | None = UNSET
-    target_share: Decimal | None = UNSET
-    position: int | None = UNSET
+    id: strawberry.ID = strawberry.field(description="The tactic to change.")
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    name: str | None = strawberry.field(
+        default=UNSET, description=f"A new name: {NAME}; null is refused (REQUIRED)."
+    )
+    kind: TacticKind | None = strawberry.field(
+        default=UNSET, description="A new kind; null is refused (REQUIRED)."
+    )
+    description: str | None = strawberry.field(default=UNSET, description=f"A new description: {TEXT}.")
+    target_share: Decimal | None = strawberry.field(default=UNSET, description=TARGET_SHARE)
+    position: int | None = strawberry.field(
+        default=UNSET, description=f"{POSITION} Null is refused (REQUIRED)."
+    )
     owner_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="The member who answers for the tactic; null clears it."
     )
 
 
-@strawberry.input
+@strawberry.input(description="The tactic to delete, and what happens to the content playing into it.")
 class DeleteTacticInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The tactic to delete.")
     on_content: ContentOnDelete = strawberry.field(
         default=ContentOnDelete.RESTRICT,
         description="What happens to content playing into the tactic. RESTRICT refuses while there is any.",
@@ -117,53 +151,51 @@ class DeleteTacticInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="What `createStrategy` did.")
 class CreateStrategyPayload:
-    strategy: Strategy | None
-    user_errors: list[UserError]
+    strategy: Strategy | None = strawberry.field(description="The new strategy; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `createStrategyFromTemplate` did.")
 class CreateStrategyFromTemplatePayload:
     strategy: Strategy | None = strawberry.field(
         description="The new strategy with its tactics, audiences and KPIs; null when refused."
     )
-    user_errors: list[UserError] = strawberry.field(
-        description="Why the input was refused; empty on success."
-    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `updateStrategy` did.")
 class UpdateStrategyPayload:
-    strategy: Strategy | None
-    user_errors: list[UserError]
+    strategy: Strategy | None = strawberry.field(description="The strategy as changed; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `deleteStrategy` did.")
 class DeleteStrategyPayload:
-    deleted_id: strawberry.ID | None
-    user_errors: list[UserError]
+    deleted_id: strawberry.ID | None = strawberry.field(description=DELETED_ID)
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `createTactic` did.")
 class CreateTacticPayload:
-    tactic: Tactic | None
-    user_errors: list[UserError]
+    tactic: Tactic | None = strawberry.field(description="The new tactic; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `updateTactic` did.")
 class UpdateTacticPayload:
-    tactic: Tactic | None
-    user_errors: list[UserError]
+    tactic: Tactic | None = strawberry.field(description="The tactic as changed; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `deleteTactic` did.")
 class DeleteTacticPayload:
-    deleted_id: strawberry.ID | None
+    deleted_id: strawberry.ID | None = strawberry.field(description=DELETED_ID)
     affected_content_count: int | None = strawberry.field(
-        description="How many content items were unmapped or reassigned."
+        description="How many content items were unmapped or reassigned; null when refused."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 def _strategy(row: StrategyRow | None) -> Strategy | None:
@@ -178,7 +210,7 @@ def _tactic(row: TacticRow | None) -> Tactic | None:
 class StrategyMutations:
     @strawberry.field(description="Start a strategy in a workspace.")
     @performs(Action.EDIT_STRATEGY)
-    async def create_strategy(self, info: Info, input: CreateStrategyInput) -> CreateStrategyPayload:
+    async def create_strategy(self, info: Info, input: Input[CreateStrategyInput]) -> CreateStrategyPayload:
         async def body(session: AsyncSession, scope: Scope) -> StrategyRow:
             workspace_id = decode(input.workspace_id, "Workspace", "workspace_id")
             change = changes(input, StrategyChanges)
@@ -200,7 +232,7 @@ class StrategyMutations:
     )
     @performs(Action.EDIT_STRATEGY)
     async def create_strategy_from_template(
-        self, info: Info, input: CreateStrategyFromTemplateInput
+        self, info: Info, input: Input[CreateStrategyFromTemplateInput]
     ) -> CreateStrategyFromTemplatePayload:
         async def body(session: AsyncSession, scope: Scope) -> StrategyRow:
             workspace_id = decode(input.workspace_id, "Workspace", "workspace_id")
@@ -214,7 +246,7 @@ class StrategyMutations:
 
     @strawberry.field(description="Change a strategy's name, purpose, period or status.")
     @performs(Action.EDIT_STRATEGY)
-    async def update_strategy(self, info: Info, input: UpdateStrategyInput) -> UpdateStrategyPayload:
+    async def update_strategy(self, info: Info, input: Input[UpdateStrategyInput]) -> UpdateStrategyPayload:
         async def body(session: AsyncSession, scope: Scope) -> StrategyRow:
             id_ = decode(input.id, "Strategy")
             change = changes(input, StrategyChanges)
@@ -225,7 +257,7 @@ class StrategyMutations:
 
     @strawberry.field(description="Delete a strategy with its tactics, audiences, KPIs and content.")
     @performs(Action.EDIT_STRATEGY)
-    async def delete_strategy(self, info: Info, input: DeleteStrategyInput) -> DeleteStrategyPayload:
+    async def delete_strategy(self, info: Info, input: Input[DeleteStrategyInput]) -> DeleteStrategyPayload:
         async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
             await services.delete_strategy(session, scope, decode(input.id, "Strategy"))
             return input.id
@@ -235,7 +267,7 @@ class StrategyMutations:
 
     @strawberry.field(description="Add a tactic to a strategy.")
     @performs(Action.EDIT_STRATEGY)
-    async def create_tactic(self, info: Info, input: CreateTacticInput) -> CreateTacticPayload:
+    async def create_tactic(self, info: Info, input: Input[CreateTacticInput]) -> CreateTacticPayload:
         async def body(session: AsyncSession, scope: Scope) -> TacticRow:
             strategy_id = decode(input.strategy_id, "Strategy", "strategy_id")
             change = changes(input, TacticChanges)
@@ -246,7 +278,7 @@ class StrategyMutations:
 
     @strawberry.field(description="Change a tactic.")
     @performs(Action.EDIT_STRATEGY)
-    async def update_tactic(self, info: Info, input: UpdateTacticInput) -> UpdateTacticPayload:
+    async def update_tactic(self, info: Info, input: Input[UpdateTacticInput]) -> UpdateTacticPayload:
         async def body(session: AsyncSession, scope: Scope) -> TacticRow:
             id_ = decode(input.id, "Tactic")
             change = changes(input, TacticChanges)
@@ -257,7 +289,7 @@ class StrategyMutations:
 
     @strawberry.field(description="Delete a tactic, saying what happens to the content that plays into it.")
     @performs(Action.EDIT_STRATEGY)
-    async def delete_tactic(self, info: Info, input: DeleteTacticInput) -> DeleteTacticPayload:
+    async def delete_tactic(self, info: Info, input: Input[DeleteTacticInput]) -> DeleteTacticPayload:
         async def body(session: AsyncSession, scope: Scope) -> int:
             id_ = decode(input.id, "Tactic")
             target = (

@@ -16,8 +16,19 @@ from domain.kpi.progress import KpiFacts
 from domain.strategy import coverage as counting
 from domain.strategy.brief import Figures
 from domain.strategy.coverage import Coverage, Dashboard
-from domain.strategy.health import MIX_TOLERANCE, Finding, FindingCode, NodeRef, Severity, findings, share
+from domain.strategy.health import (
+    MIX_TOLERANCE,
+    TACTICS_MAX,
+    TACTICS_MIN,
+    Finding,
+    FindingCode,
+    NodeRef,
+    Severity,
+    findings,
+    share,
+)
 from schema.context import Info
+from schema.enums import documented_enum
 from schema.loading import Loaded, per_day
 from schema.relay import NODE_SPECS, Node, load_by_id, load_required, relation
 
@@ -27,18 +38,38 @@ if TYPE_CHECKING:
     from schema.kpi.types import Kpi
     from schema.strategy.types import Tactic
 
-strawberry.enum(Severity, description="How much a finding matters: CRITICAL, WARNING or INFO.")
-strawberry.enum(
+documented_enum(
+    Severity,
+    "How much a finding matters: CRITICAL, WARNING or INFO.",
+    {
+        Severity.INFO: "Worth a look; it may be meant that way.",
+        Severity.WARNING: "A gap in the strategy or its content plan, to fix.",
+        Severity.CRITICAL: "A KPI is failing: act now.",
+    },
+)
+documented_enum(
     FindingCode,
-    description=(
-        "What is off in a strategy. Live content is content that is not ARCHIVED. KPI_OFF_TRACK (critical): "
-        "a KPI OFF_TRACK or MISSED. TACTIC_COUNT: fewer than 2 or more than 3 tactics. "
-        "TACTIC_WITHOUT_CONTENT, KPI_WITHOUT_CONTENT: no live content. UNMAPPED_CONTENT: content without "
-        "a tactic or primary KPI. CONTENT_KPI_NOT_IN_TACTIC: content serving a KPI that does not measure "
-        "its tactic. AUDIENCE_WITHOUT_CHANNEL: no chosen channel reaches it. CONTENT_MIX_OFF: a tactic's "
-        f"share of the content with a tactic more than {MIX_TOLERANCE} points from its target. "
-        "KPI_NOT_SMART, KPI_AT_RISK. CHANNEL_UNUSED (info): a chosen channel with no audience and no content."
-    ),
+    "What is off in a strategy. Live content is content that is not ARCHIVED. Every finding is a "
+    "WARNING, except KPI_OFF_TRACK (CRITICAL) and CHANNEL_UNUSED (INFO).",
+    {
+        FindingCode.KPI_OFF_TRACK: "A KPI is OFF_TRACK, or MISSED its deadline.",
+        FindingCode.TACTIC_COUNT: (
+            f"The strategy has fewer than {TACTICS_MIN} or more than {TACTICS_MAX} tactics; the method asks "
+            f"for {TACTICS_MIN}–{TACTICS_MAX}."
+        ),
+        FindingCode.TACTIC_WITHOUT_CONTENT: "No live content plays into a tactic.",
+        FindingCode.KPI_WITHOUT_CONTENT: "No live content serves a KPI.",
+        FindingCode.UNMAPPED_CONTENT: "Live content lacks a tactic or a primary KPI.",
+        FindingCode.CONTENT_KPI_NOT_IN_TACTIC: "Live content serves a KPI that does not measure its tactic.",
+        FindingCode.AUDIENCE_WITHOUT_CHANNEL: "No chosen channel reaches an audience.",
+        FindingCode.CONTENT_MIX_OFF: (
+            f"A tactic's share of the live content with a tactic lies more than {MIX_TOLERANCE} percentage "
+            "points from its target share."
+        ),
+        FindingCode.KPI_NOT_SMART: "A KPI fails a letter of SMART (see `Kpi.smart`).",
+        FindingCode.KPI_AT_RISK: "A KPI is AT_RISK.",
+        FindingCode.CHANNEL_UNUSED: "A chosen channel reaches no audience and carries no content.",
+    },
 )
 
 
@@ -79,9 +110,9 @@ async def load_ref(info: Info, ref: NodeRef) -> Node | None:
 
 @strawberry.type(description="Something off in a strategy, and the parts it concerns.")
 class HealthFinding:
-    code: FindingCode
-    severity: Severity
-    message: str
+    code: FindingCode = strawberry.field(description="What is off; stable, for a client to switch on.")
+    severity: Severity = strawberry.field(description="How much it matters.")
+    message: str = strawberry.field(description="What is off, in a sentence naming the parts concerned.")
     count: int = strawberry.field(description="How many parts are concerned.")
     refs: strawberry.Private[tuple[NodeRef, ...]]
 
@@ -103,8 +134,10 @@ class HealthFinding:
 
 @strawberry.type(description="The findings on a strategy as of a day, worst first.")
 class StrategyHealth:
-    as_of: dt.date
-    findings: list[HealthFinding]
+    as_of: dt.date = strawberry.field(description="The day the KPIs were judged on.")
+    findings: list[HealthFinding] = strawberry.field(
+        description="Everything off, CRITICAL first, then WARNING, then INFO; empty when healthy."
+    )
 
     @strawberry.field(description="True when nothing was found.")
     def healthy(self) -> bool:
@@ -121,12 +154,14 @@ async def health(info: Info, strategy_id: uuid.UUID, as_of: dt.date) -> Strategy
 @strawberry.type(description="A tactic's share of the live content with a tactic, against its target share.")
 class TacticShare:
     tactic_id: strawberry.Private[uuid.UUID]
-    content_count: int
+    content_count: int = strawberry.field(description="Live content items playing into the tactic.")
     share: Decimal = strawberry.field(description="Percent of the live content that has a tactic.")
-    target_share: Decimal | None
+    target_share: Decimal | None = strawberry.field(
+        description="The tactic's target share, in percent; null when it has none."
+    )
     deviation: Decimal | None = strawberry.field(description="share − targetShare, in percentage points.")
 
-    @relation(Annotated["Tactic", strawberry.lazy("schema.strategy.types")])
+    @relation(Annotated["Tactic", strawberry.lazy("schema.strategy.types")], "The tactic.")
     def tactic(self, info: Info) -> Loaded[Tactic]:
         from schema.strategy.types import TACTIC
 
@@ -137,15 +172,19 @@ class TacticShare:
 class TacticKpiCell:
     tactic_id: strawberry.Private[uuid.UUID]
     kpi_id: strawberry.Private[uuid.UUID]
-    content_count: int
+    content_count: int = strawberry.field(
+        description=(
+            "Live content items playing into the tactic and serving the KPI (as primary or contributing KPI)."
+        )
+    )
 
-    @relation(Annotated["Tactic", strawberry.lazy("schema.strategy.types")])
+    @relation(Annotated["Tactic", strawberry.lazy("schema.strategy.types")], "The tactic of the pair.")
     def tactic(self, info: Info) -> Loaded[Tactic]:
         from schema.strategy.types import TACTIC
 
         return load_required(info, TACTIC, self.tactic_id)
 
-    @relation(Annotated["Kpi", strawberry.lazy("schema.kpi.types")])
+    @relation(Annotated["Kpi", strawberry.lazy("schema.kpi.types")], "The KPI of the pair.")
     def kpi(self, info: Info) -> Loaded[Kpi]:
         from schema.kpi.types import KPI
 
@@ -155,8 +194,8 @@ class TacticKpiCell:
 @strawberry.type(description="How many content items (archived too) a channel has in a status.")
 class ChannelStatusCount:
     channel_id: strawberry.Private[uuid.UUID | None]
-    status: ContentStatus
-    count: int
+    status: ContentStatus = strawberry.field(description="The status counted.")
+    count: int = strawberry.field(description="How many content items of the channel are in the status.")
 
     @relation(
         Annotated["Channel", strawberry.lazy("schema.channel.types")] | None,
@@ -173,7 +212,7 @@ class ContentContribution:
     item_id: strawberry.Private[uuid.UUID]
     value: Decimal = strawberry.field(description="The sum of the item's metrics of the KPI's metric.")
 
-    @relation(Annotated["ContentItem", strawberry.lazy("schema.content.types")])
+    @relation(Annotated["ContentItem", strawberry.lazy("schema.content.types")], "The content item.")
     def content_item(self, info: Info) -> Loaded[ContentItem]:
         from schema.content.types import CONTENT_ITEM
 
@@ -183,9 +222,11 @@ class ContentContribution:
 @strawberry.type(description="The content that contributed most to a KPI, best first.")
 class KpiTopContent:
     kpi_id: strawberry.Private[uuid.UUID]
-    items: list[ContentContribution]
+    items: list[ContentContribution] = strawberry.field(
+        description="The items, best first; empty when no content serving the KPI has metrics of its metric."
+    )
 
-    @relation(Annotated["Kpi", strawberry.lazy("schema.kpi.types")])
+    @relation(Annotated["Kpi", strawberry.lazy("schema.kpi.types")], "The KPI.")
     def kpi(self, info: Info) -> Loaded[Kpi]:
         from schema.kpi.types import KPI
 

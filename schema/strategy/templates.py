@@ -6,11 +6,18 @@ import strawberry
 
 from domain.strategy.template import TEMPLATES, TemplateKey
 from domain.strategy.template import StrategyTemplate as TemplateSpec
+from schema.enums import documented_enum
 
-StrategyTemplateKey = strawberry.enum(
+StrategyTemplateKey = documented_enum(
     TemplateKey,
+    "A template `createStrategyFromTemplate` can start a strategy from.",
+    {
+        TemplateKey.FOUR_STEPS: (
+            "The four steps of the method (purpose and tactics, audiences, channels, KPIs), in English."
+        ),
+        TemplateKey.FOUR_STEPS_DA: "The same four steps, in Danish.",
+    },
     name="StrategyTemplateKey",
-    description="A template `createStrategyFromTemplate` can start a strategy from.",
 )
 
 

@@ -17,10 +17,12 @@ from domain.strategy.models import Strategy as StrategyRow
 from domain.strategy.models import StrategyStatus, TacticKind
 from domain.strategy.models import Tactic as TacticRow
 from schema import enums, ids
+from schema.content.types import content_items_field
 from schema.context import Info
+from schema.descriptions import CREATED_AT, UPDATED_AT, VERSION
 from schema.kpi.progress import judged_on
 from schema.loading import ConnectionSpec, ListSpec, Loaded, NodeSpec, in_workspace
-from schema.pagination import Connection
+from schema.pagination import After, Before, Connection, First, Last
 from schema.relay import Node, load_by_id, load_children, load_required, paginate, register, relation
 from schema.strategy import report
 from schema.strategy.report import StrategyDashboard, StrategyHealth
@@ -32,7 +34,6 @@ if TYPE_CHECKING:
     from schema.activity.types import Activity
     from schema.audience.types import Audience
     from schema.channel.types import StrategyChannel
-    from schema.content.types import ContentItem, ContentItemFilter, ContentItemOrder
     from schema.kpi.types import Kpi
     from schema.tenancy.types import Workspace
 
@@ -45,16 +46,20 @@ class Strategy(Node):
     db_id: strawberry.Private[uuid.UUID]
     workspace_id: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID | None]
-    name: str
+    name: str = strawberry.field(description="The strategy's name, e.g. the year or market it covers.")
     purpose: str = strawberry.field(
         description='What we want to help the customer to do ("We want to help …").'
     )
-    starts_on: dt.date | None
-    ends_on: dt.date | None
-    status: StrategyStatus
-    version: int = strawberry.field(description="Pass it back on update; a stale version is a CONFLICT.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    starts_on: dt.date | None = strawberry.field(
+        description="The first day of the strategy's period; null: not set. KPIs without a start start here."
+    )
+    ends_on: dt.date | None = strawberry.field(
+        description="The last day of the period; null: open-ended. KPIs without a deadline are due then."
+    )
+    status: StrategyStatus = strawberry.field(description="Where the strategy is in its life.")
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | StrategyRow) -> Strategy:
@@ -73,7 +78,10 @@ class Strategy(Node):
             updated_at=row.updated_at,
         )
 
-    @relation(Annotated["Workspace", strawberry.lazy("schema.tenancy.types")])
+    @relation(
+        Annotated["Workspace", strawberry.lazy("schema.tenancy.types")],
+        description="The workspace the strategy belongs to.",
+    )
     def workspace(self, info: Info) -> Loaded[Workspace]:
         from schema.tenancy.types import WORKSPACE
 
@@ -122,29 +130,18 @@ class Strategy(Node):
     async def activity(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.activity.types")]]:
         from schema.activity.types import ACTIVITY_OF_STRATEGY
 
         return await paginate(info, ACTIVITY_OF_STRATEGY, self.db_id, first, after, last, before)
 
-    @strawberry.field(description="The strategy's content plan, filtered and ordered as asked.")
-    async def content_items(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: Annotated[ContentItemFilter, strawberry.lazy("schema.content.types")] | None = None,
-        order_by: Annotated[ContentItemOrder, strawberry.lazy("schema.content.types")] | None = None,
-    ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
-        from schema.content.types import content_items
-
-        return await content_items(info, "strategy", self.db_id, first, after, last, before, filter, order_by)
+    content_items = content_items_field(
+        "strategy", "The strategy's content plan, filtered and ordered as asked."
+    )
 
     @strawberry.field(
         description=(
@@ -173,7 +170,9 @@ class Strategy(Node):
     async def document(
         self,
         info: Info,
-        format: DocumentFormat = DocumentFormat.MARKDOWN,
+        format: Annotated[
+            DocumentFormat, strawberry.argument(description="The format to write it in; default: MARKDOWN.")
+        ] = DocumentFormat.MARKDOWN,
         as_of: Annotated[
             dt.date | None,
             strawberry.argument(description="The day KPIs are judged on; default: today (UTC)."),
@@ -198,16 +197,22 @@ class Tactic(Node):
     db_id: strawberry.Private[uuid.UUID]
     strategy_id: strawberry.Private[uuid.UUID]
     owner_id: strawberry.Private[uuid.UUID | None]
-    name: str
-    kind: TacticKind
-    description: str
+    name: str = strawberry.field(description="The tactic's name, which is also the theme of its content.")
+    kind: TacticKind = strawberry.field(description="What the tactic does for the purpose.")
+    description: str = strawberry.field(
+        description="How the tactic reaches the purpose, in a few sentences; empty when not written."
+    )
     target_share: Decimal | None = strawberry.field(
         description="The share of content this tactic should have, in percent (0–100)."
     )
-    position: int
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    position: int = strawberry.field(
+        description=(
+            "Where the tactic stands among the strategy's tactics (0 first); `tactics` are in this order."
+        )
+    )
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | TacticRow) -> Tactic:
@@ -226,7 +231,7 @@ class Tactic(Node):
             updated_at=row.updated_at,
         )
 
-    @relation(Strategy)
+    @relation(Strategy, "The strategy the tactic belongs to.")
     def strategy(self, info: Info) -> Loaded[Strategy]:
         return load_required(info, STRATEGY, self.strategy_id)
 
@@ -248,20 +253,7 @@ class Tactic(Node):
 
         return load_children(info, KPIS_OF_TACTIC, self.db_id)
 
-    @strawberry.field(description="The content that plays into this tactic.")
-    async def content_items(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: Annotated[ContentItemFilter, strawberry.lazy("schema.content.types")] | None = None,
-        order_by: Annotated[ContentItemOrder, strawberry.lazy("schema.content.types")] | None = None,
-    ) -> Connection[Annotated[ContentItem, strawberry.lazy("schema.content.types")]]:
-        from schema.content.types import content_items
-
-        return await content_items(info, "tactic", self.db_id, first, after, last, before, filter, order_by)
+    content_items = content_items_field("tactic", "The content that plays into this tactic.")
 
 
 STRATEGY = register(

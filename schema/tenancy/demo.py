@@ -13,6 +13,7 @@ from domain.scope import Scope
 from domain.tenancy.demo import ScenarioInfo
 from domain.tenancy.models import Workspace as WorkspaceRow
 from schema.context import Info
+from schema.descriptions import USER_ERRORS, Input
 from schema.errors import UserError
 from schema.mutation import Open, performs, run
 from schema.tenancy.types import Workspace
@@ -21,7 +22,9 @@ from schema.tenancy.types import Workspace
 @strawberry.type(description="A demo scenario: a complete strategy that can be created as a demo workspace.")
 class DemoScenario:
     key: str = strawberry.field(description="What to pass as `scenario` to `createDemoWorkspace`.")
-    summary: str
+    summary: str = strawberry.field(
+        description="What the scenario is about, in one sentence in its language."
+    )
     language: str = strawberry.field(description="The language its content is written in (ISO 639-1).")
     organization: str = strawberry.field(description="The organization the scenario is about.")
 
@@ -30,15 +33,17 @@ class DemoScenario:
         return cls(key=info.key, summary=info.summary, language=info.language, organization=info.organization)
 
 
-@strawberry.input
+@strawberry.input(description="Which demo scenario to build.")
 class CreateDemoWorkspaceInput:
     scenario: str = strawberry.field(description="The key of one of `demoScenarios`.")
 
 
-@strawberry.type
+@strawberry.type(description="What `createDemoWorkspace` did.")
 class CreateDemoWorkspacePayload:
-    workspace: Workspace | None
-    user_errors: list[UserError]
+    workspace: Workspace | None = strawberry.field(
+        description="The new demo workspace, holding the scenario's strategy; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 def demo_scenarios(info: Info) -> list[DemoScenario]:
@@ -59,7 +64,7 @@ class DemoMutations:
     )
     @performs(Open.ANYONE)
     async def create_demo_workspace(
-        self, info: Info, input: CreateDemoWorkspaceInput
+        self, info: Info, input: Input[CreateDemoWorkspaceInput]
     ) -> CreateDemoWorkspacePayload:
         async def body(session: AsyncSession, scope: Scope) -> WorkspaceRow:
             demo = info.context.demo

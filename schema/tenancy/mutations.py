@@ -12,80 +12,90 @@ from domain.tenancy.models import Organization as OrganizationRow
 from domain.tenancy.models import Workspace as WorkspaceRow
 from domain.tenancy.services import NameChange
 from schema.context import Info
+from schema.descriptions import DELETED_ID, GIVEN_VERSION, NAME, USER_ERRORS, Input
 from schema.errors import UserError
 from schema.mutation import Open, decode, performs, run
 from schema.tenancy.types import Organization, Workspace
 
+ORGANIZATION_NAME = f"The organization's name: {NAME}."
+WORKSPACE_NAME = f"The workspace's name: {NAME}."
 
-@strawberry.input
+
+@strawberry.input(description="A new organization; you become its OWNER.")
 class CreateOrganizationInput:
-    name: str
+    name: str = strawberry.field(description=ORGANIZATION_NAME)
 
 
-@strawberry.input
+@strawberry.input(description="A new name for an organization.")
 class UpdateOrganizationInput:
-    id: strawberry.ID
-    version: int
-    name: str
+    id: strawberry.ID = strawberry.field(description="The organization to rename.")
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    name: str = strawberry.field(description=ORGANIZATION_NAME)
 
 
-@strawberry.input
+@strawberry.input(description="The organization to delete, with all its workspaces.")
 class DeleteOrganizationInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The organization to delete.")
 
 
-@strawberry.input
+@strawberry.input(description="A new workspace in an organization.")
 class CreateWorkspaceInput:
-    organization_id: strawberry.ID
-    name: str
+    organization_id: strawberry.ID = strawberry.field(
+        description="The organization the workspace belongs to."
+    )
+    name: str = strawberry.field(description=WORKSPACE_NAME)
 
 
-@strawberry.input
+@strawberry.input(description="A new name for a workspace.")
 class UpdateWorkspaceInput:
-    id: strawberry.ID
-    version: int
-    name: str
+    id: strawberry.ID = strawberry.field(description="The workspace to rename.")
+    version: int = strawberry.field(description=GIVEN_VERSION)
+    name: str = strawberry.field(description=WORKSPACE_NAME)
 
 
-@strawberry.input
+@strawberry.input(description="The workspace to delete, with everything in it.")
 class DeleteWorkspaceInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The workspace to delete.")
 
 
-@strawberry.type
+@strawberry.type(description="What `createOrganization` did.")
 class CreateOrganizationPayload:
-    organization: Organization | None
-    user_errors: list[UserError]
+    organization: Organization | None = strawberry.field(
+        description="The new organization; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `updateOrganization` did.")
 class UpdateOrganizationPayload:
-    organization: Organization | None
-    user_errors: list[UserError]
+    organization: Organization | None = strawberry.field(
+        description="The organization as renamed; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `deleteOrganization` did.")
 class DeleteOrganizationPayload:
-    deleted_id: strawberry.ID | None
-    user_errors: list[UserError]
+    deleted_id: strawberry.ID | None = strawberry.field(description=DELETED_ID)
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `createWorkspace` did.")
 class CreateWorkspacePayload:
-    workspace: Workspace | None
-    user_errors: list[UserError]
+    workspace: Workspace | None = strawberry.field(description="The new workspace; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `updateWorkspace` did.")
 class UpdateWorkspacePayload:
-    workspace: Workspace | None
-    user_errors: list[UserError]
+    workspace: Workspace | None = strawberry.field(description="The workspace as renamed; null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="What `deleteWorkspace` did.")
 class DeleteWorkspacePayload:
-    deleted_id: strawberry.ID | None
-    user_errors: list[UserError]
+    deleted_id: strawberry.ID | None = strawberry.field(description=DELETED_ID)
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 def _organization(row: OrganizationRow | None) -> Organization | None:
@@ -101,7 +111,7 @@ class TenancyMutations:
     @strawberry.field(description="Create an organization (an agency or a brand).")
     @performs(Open.MEMBER)
     async def create_organization(
-        self, info: Info, input: CreateOrganizationInput
+        self, info: Info, input: Input[CreateOrganizationInput]
     ) -> CreateOrganizationPayload:
         async def body(session: AsyncSession, scope: Scope) -> OrganizationRow:
             return await services.create_organization(session, scope, NameChange(input.name))
@@ -114,7 +124,7 @@ class TenancyMutations:
     @strawberry.field(description="Rename an organization.")
     @performs(Action.MANAGE_ORGANIZATION)
     async def update_organization(
-        self, info: Info, input: UpdateOrganizationInput
+        self, info: Info, input: Input[UpdateOrganizationInput]
     ) -> UpdateOrganizationPayload:
         async def body(session: AsyncSession, scope: Scope) -> OrganizationRow:
             id_ = decode(input.id, "Organization")
@@ -128,7 +138,7 @@ class TenancyMutations:
     @strawberry.field(description="Delete an organization with all its workspaces and everything in them.")
     @performs(Action.DELETE_ORGANIZATION)
     async def delete_organization(
-        self, info: Info, input: DeleteOrganizationInput
+        self, info: Info, input: Input[DeleteOrganizationInput]
     ) -> DeleteOrganizationPayload:
         async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
             await services.delete_organization(session, scope, decode(input.id, "Organization"))
@@ -139,7 +149,9 @@ class TenancyMutations:
 
     @strawberry.field(description="Create a workspace (one client or brand) in an organization.")
     @performs(Action.MANAGE_ORGANIZATION)
-    async def create_workspace(self, info: Info, input: CreateWorkspaceInput) -> CreateWorkspacePayload:
+    async def create_workspace(
+        self, info: Info, input: Input[CreateWorkspaceInput]
+    ) -> CreateWorkspacePayload:
         async def body(session: AsyncSession, scope: Scope) -> WorkspaceRow:
             organization_id = decode(input.organization_id, "Organization", "organization_id")
             return await services.create_workspace(session, scope, organization_id, NameChange(input.name))
@@ -153,7 +165,9 @@ class TenancyMutations:
 
     @strawberry.field(description="Rename a workspace.")
     @performs(Action.MANAGE_WORKSPACE)
-    async def update_workspace(self, info: Info, input: UpdateWorkspaceInput) -> UpdateWorkspacePayload:
+    async def update_workspace(
+        self, info: Info, input: Input[UpdateWorkspaceInput]
+    ) -> UpdateWorkspacePayload:
         async def body(session: AsyncSession, scope: Scope) -> WorkspaceRow:
             id_ = decode(input.id, "Workspace")
             return await services.update_workspace(session, scope, id_, input.version, NameChange(input.name))
@@ -163,7 +177,9 @@ class TenancyMutations:
 
     @strawberry.field(description="Delete a workspace and everything in it.")
     @performs(Action.MANAGE_WORKSPACE)
-    async def delete_workspace(self, info: Info, input: DeleteWorkspaceInput) -> DeleteWorkspacePayload:
+    async def delete_workspace(
+        self, info: Info, input: Input[DeleteWorkspaceInput]
+    ) -> DeleteWorkspacePayload:
         async def body(session: AsyncSession, scope: Scope) -> strawberry.ID:
             await services.delete_workspace(session, scope, decode(input.id, "Workspace"))
             return input.id

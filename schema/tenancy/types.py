@@ -16,8 +16,9 @@ from domain.tenancy.models import Workspace as WorkspaceRow
 from domain.tenancy.services import organizations_seen
 from schema import ids
 from schema.context import Info
+from schema.descriptions import CREATED_AT, UPDATED_AT, VERSION
 from schema.loading import ConnectionSpec, Loaded, NodeSpec, in_workspace
-from schema.pagination import Connection
+from schema.pagination import After, Before, Connection, First, Last
 from schema.relay import Node, load_required, paginate, register, relation
 
 if TYPE_CHECKING:
@@ -33,10 +34,10 @@ workspace_table = WorkspaceRow.__table__
 @strawberry.type(description="An agency or a brand. It holds workspaces, one per client or brand.")
 class Organization(Node):
     db_id: strawberry.Private[uuid.UUID]
-    name: str
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    name: str = strawberry.field(description="The organization's name.")
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | OrganizationRow) -> Organization:
@@ -53,10 +54,10 @@ class Organization(Node):
     async def workspaces(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Workspace]:
         return await paginate(info, WORKSPACES_OF_ORGANIZATION, self.db_id, first, after, last, before)
 
@@ -69,10 +70,10 @@ class Organization(Node):
     async def members(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Membership, strawberry.lazy("schema.access.types")]]:
         from schema.access.types import MEMBERSHIPS_OF_ORGANIZATION
 
@@ -83,16 +84,16 @@ class Organization(Node):
 class Workspace(Node):
     db_id: strawberry.Private[uuid.UUID]
     organization_id: strawberry.Private[uuid.UUID]
-    name: str
+    name: str = strawberry.field(description="The workspace's name, usually the client's or the brand's.")
     scenario: str | None = strawberry.field(
         description="The demo scenario this workspace was seeded from, if any (see `demoScenarios`)."
     )
     expires_at: dt.datetime | None = strawberry.field(
         description="When this demo workspace and everything in it will be deleted; null for a lasting one."
     )
-    version: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    version: int = strawberry.field(description=VERSION)
+    created_at: dt.datetime = strawberry.field(description=CREATED_AT)
+    updated_at: dt.datetime = strawberry.field(description=UPDATED_AT)
 
     @classmethod
     def from_row(cls, row: Row[Any] | WorkspaceRow) -> Workspace:
@@ -108,7 +109,7 @@ class Workspace(Node):
             updated_at=row.updated_at,
         )
 
-    @relation(Organization)
+    @relation(Organization, "The organization the workspace belongs to.")
     def organization(self, info: Info) -> Loaded[Organization]:
         return load_required(info, ORGANIZATION, self.organization_id)
 
@@ -118,11 +119,14 @@ class Workspace(Node):
     async def strategies(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        status: list[StrategyStatus] | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        status: Annotated[
+            list[StrategyStatus] | None,
+            strawberry.argument(description="Only strategies in one of these statuses; null or empty: all."),
+        ] = None,
     ) -> Connection[Annotated[Strategy, strawberry.lazy("schema.strategy.types")]]:
         from schema.strategy.types import STRATEGIES_OF_WORKSPACE
 
@@ -133,10 +137,10 @@ class Workspace(Node):
     async def channels(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Channel, strawberry.lazy("schema.channel.types")]]:
         from schema.channel.types import CHANNELS_OF_WORKSPACE
 
@@ -146,10 +150,10 @@ class Workspace(Node):
     async def activity(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Activity, strawberry.lazy("schema.activity.types")]]:
         from schema.activity.types import ACTIVITY_OF_WORKSPACE
 
@@ -164,10 +168,10 @@ class Workspace(Node):
     async def members(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Membership, strawberry.lazy("schema.access.types")]]:
         from schema.access.types import MEMBERSHIPS_OF_WORKSPACE
 
