@@ -1,7 +1,6 @@
 """Every table of the domain, imported in one place for migrations and tests."""
 
 from domain.access.models import ApiKey, Member, Membership
-from domain.activity import recording
 from domain.activity.models import Activity
 from domain.audience.models import Audience
 from domain.base import Base
@@ -17,8 +16,6 @@ from domain.documents.models import TrustedDocumentRecord
 from domain.kpi.models import Kpi, KpiMeasurement, kpi_audience, kpi_tactic
 from domain.strategy.models import Strategy, Tactic
 from domain.tenancy.models import Organization, Workspace
-
-assert recording  # the activity log's listener is registered with the models
 
 __all__ = [
     "Activity",

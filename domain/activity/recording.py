@@ -1,6 +1,7 @@
 """Writing the activity log: every change to a workspace's records, without a service asking.
 
-A listener on every ORM session notes, after each flush, the records of a workspace it
+The unit of work every service gets (``Database.transaction``) is a :class:`RecordingSession`,
+whose listeners note, after each flush, the records of a workspace it
 created, changed and deleted, with each changed field's value before and after. Writes made
 with SQL statements rather than the ORM report themselves here: a link list replaced
 (:func:`note_links`, called by ``records.replace_links``), records changed in bulk
@@ -231,7 +232,13 @@ def _note(session: Session, record: object, action: ActivityAction) -> None:
     _pending(session).append(note)
 
 
-@event.listens_for(Session, "after_flush")
+class RecordingSession(Session):
+    """The unit of work of :class:`~domain.persistence.database.Database`: a session that writes
+    the activity log of what it changes (the listeners below are on this class, not on every
+    session)."""
+
+
+@event.listens_for(RecordingSession, "after_flush")
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     for record in session.new:
         if not isinstance(record, Organization):  # a new organization has no workspace to log in yet
@@ -248,13 +255,13 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
 # -- savepoints and the end of the transaction ---------------------------------------------
 
 
-@event.listens_for(Session, "after_transaction_create")
+@event.listens_for(RecordingSession, "after_transaction_create")
 def _savepoint_begins(session: Session, transaction: SessionTransaction) -> None:
     if transaction.nested:
         session.info.setdefault(_MARKS, {})[transaction] = len(_pending(session))
 
 
-@event.listens_for(Session, "after_soft_rollback")
+@event.listens_for(RecordingSession, "after_soft_rollback")
 def _rolled_back(session: Session, transaction: SessionTransaction) -> None:
     """Forget the notes of a savepoint rolled back, or of the whole transaction."""
     if transaction.nested:
@@ -265,14 +272,14 @@ def _rolled_back(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_PENDING, None)
 
 
-@event.listens_for(Session, "after_transaction_end")
+@event.listens_for(RecordingSession, "after_transaction_end")
 def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         for key in (_PENDING, _MARKS, _GONE):
             session.info.pop(key, None)
 
 
-@event.listens_for(Session, "before_commit")
+@event.listens_for(RecordingSession, "before_commit")
 def _before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return

@@ -206,7 +206,10 @@ class Database:
             **engine_options,
         )
         event.listen(self.engine.sync_engine, "handle_error", _lost_connection)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        # Its units of work write the activity log of what they change.
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, autoflush=False, sync_session_class=activity.RecordingSession
+        )
         self._watchers: list[tuple[frozenset[str], Callable[[], None]]] = []
 
     def watch(self, tables: Collection[str], changed: Callable[[], None]) -> None:

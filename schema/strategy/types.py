@@ -16,7 +16,7 @@ from domain.strategy.document import DocumentFormat, render
 from domain.strategy.models import Strategy as StrategyRow
 from domain.strategy.models import StrategyStatus, TacticKind
 from domain.strategy.models import Tactic as TacticRow
-from schema import enums, ids
+from schema import ids
 from schema.content.types import content_items_field
 from schema.context import Info
 from schema.descriptions import CREATED_AT, UPDATED_AT, VERSION
@@ -26,8 +26,6 @@ from schema.pagination import After, Before, Connection, First, Last
 from schema.relay import Node, load_by_id, load_children, load_required, paginate, register, relation
 from schema.strategy import report
 from schema.strategy.report import StrategyDashboard, StrategyHealth
-
-assert enums  # the domain's enums are registered with the schema there
 
 if TYPE_CHECKING:
     from schema.access.types import Member
