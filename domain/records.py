@@ -200,7 +200,7 @@ async def replace_links(
     if target_ids:
         rows = [{**common, owner_column: owner_id, target_column: target} for target in target_ids]
         await session.execute(insert(link), rows)
-    recording.note_links(session, owner_column, owner_id, target_column, before, target_ids, common)
+    recording.note_links(session, link, owner_column, owner_id, target_column, before, target_ids, common)
 
 
 def apply(record: object, changes: Mapping[str, Any]) -> None:

@@ -10,21 +10,17 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import typing
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from strawberry.utils.str_converters import to_camel_case
+import strawberry
 
 from domain.errors import DomainError, ErrorCode, Problem
 from domain.scope import ActorKind
 
-#: The type of record an id field names, where the field's name does not say it.
-NAMED_BY_FIELD = {
-    "primary_kpi_id": "Kpi",
-    "owner_id": "Member",
-    "assignee_id": "Member",
-    "created_by_id": "Member",
-}
 #: The type of record an actor's id names; a demo visitor and the service have none.
 NAMED_BY_ACTOR = {ActorKind.MEMBER: "Member", ActorKind.API_KEY: "ApiKey"}
 
@@ -78,12 +74,29 @@ def decode_many(global_ids: Sequence[str], type_name: str, field: str) -> list[u
     return decoded
 
 
-def type_named_by(field: str) -> str | None:
-    """The type of record a field holds ids of (``tactic_ids``: Tactic, ``owner_id``: Member); else None."""
-    if field in NAMED_BY_FIELD:
-        return NAMED_BY_FIELD[field]
-    for suffix in ("_id", "_ids"):
-        if field.endswith(suffix):
-            camel = to_camel_case(field.removesuffix(suffix))
-            return camel[:1].upper() + camel[1:]
+@dataclass(frozen=True, slots=True)
+class Of:
+    """Declares the type of record the global ids of an input field name (``Annotated[ID, Of("Tactic")]``);
+    :func:`schema.mutation.changes` decodes them by it. GraphQL sees a plain ``ID``."""
+
+    type_name: str
+
+
+AudienceID = Annotated[strawberry.ID, Of("Audience")]
+ChannelID = Annotated[strawberry.ID, Of("Channel")]
+MemberID = Annotated[strawberry.ID, Of("Member")]
+TacticID = Annotated[strawberry.ID, Of("Tactic")]
+
+
+def declared_type(annotation: Any) -> str | None:
+    """The type of record an annotation declares its ids of (:class:`Of`, through ``| None`` and
+    ``list[…]``); None when it declares none."""
+    if typing.get_origin(annotation) is Annotated:
+        marks = [mark for mark in annotation.__metadata__ if isinstance(mark, Of)]
+        if marks:
+            return marks[0].type_name
+    for argument in typing.get_args(annotation):
+        found = declared_type(argument)
+        if found is not None:
+            return found
     return None

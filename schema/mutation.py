@@ -161,6 +161,7 @@ def changes(source: object, changes_type: type[C]) -> C:
     """
     problems = Problems()
     values: dict[str, Any] = {}
+    id_types = _id_types(type(source), changes_type)
     for name, nullable in _nullable(changes_type).items():
         value = getattr(source, name, strawberry.UNSET)
         if value is strawberry.UNSET:
@@ -169,15 +170,40 @@ def changes(source: object, changes_type: type[C]) -> C:
             problems.add(ErrorCode.REQUIRED, f"{name.replace('_', ' ').capitalize()} cannot be null.", name)
             continue
         try:
-            values[name] = _decoded(name, value)
+            values[name] = _decoded(name, value, id_types.get(name))
         except DomainError as error:
             problems.extend(error.problems)
     problems.raise_if_any()
     return changes_type(**values)
 
 
-def _decoded(name: str, value: Any) -> Any:
-    type_name = ids.type_named_by(name)
+_ID_TYPES: dict[tuple[type[Any], type[Any]], dict[str, str]] = {}
+
+
+def _id_types(input_type: type[Any], changes_type: type[Any]) -> dict[str, str]:
+    """The fields of ``input_type`` that hold global ids, and the type each declares
+    (:class:`schema.ids.Of`). A field the change set keeps as uuids must declare one."""
+    known = _ID_TYPES.get((input_type, changes_type))
+    if known is None:
+        given = typing.get_type_hints(input_type, include_extras=True)
+        declared = {name: ids.declared_type(hint) for name, hint in given.items()}
+        known = {name: type_name for name, type_name in declared.items() if type_name is not None}
+        wanted = typing.get_type_hints(changes_type)
+        for field in dataclasses.fields(changes_type):
+            if field.name in given and _holds_uuids(wanted[field.name]) and field.name not in known:
+                raise TypeError(
+                    f"{input_type.__name__}.{field.name} holds ids: declare their type "
+                    f"(Annotated[strawberry.ID, Of(...)], schema/ids.py)"
+                )
+        _ID_TYPES[(input_type, changes_type)] = known
+    return known
+
+
+def _holds_uuids(annotation: Any) -> bool:
+    return annotation is uuid.UUID or any(_holds_uuids(argument) for argument in typing.get_args(annotation))
+
+
+def _decoded(name: str, value: Any, type_name: str | None) -> Any:
     if type_name is None or value is None:
         return value
     if isinstance(value, list):

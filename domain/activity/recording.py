@@ -17,6 +17,7 @@ rolls back writes nothing. The actor and the operation come from the session's `
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
@@ -30,7 +31,7 @@ from sqlalchemy.sql import ClauseElement
 from domain.access.models import ApiKey, Membership
 from domain.activity.models import Activity, ActivityAction
 from domain.activity.notes import Note, Pair, empty, json_value, merged
-from domain.base import TenantEntity
+from domain.base import Base, TenantEntity
 from domain.content.models import ContentItem, ContentMetric
 from domain.kpi.models import Kpi, KpiMeasurement
 from domain.scope import SYSTEM, Actor, Scope
@@ -76,6 +77,7 @@ def _pending(session: Session | AsyncSession) -> list[Note]:
 
 def note_links(
     session: AsyncSession,
+    link: Table,
     owner_column: str,
     owner_id: uuid.UUID,
     target_column: str,
@@ -83,15 +85,17 @@ def note_links(
     after: Iterable[uuid.UUID],
     common: Mapping[str, Any],
 ) -> None:
-    """Note that a link table now ties the owner to ``after`` instead of ``before``.
+    """Note that ``link`` now ties the owner to ``after`` instead of ``before``.
 
-    ``owner_column`` names the owner (``content_item_id`` → a ContentItem), ``target_column``
-    the field (``kpi_id`` → ``kpi_ids``); ``common`` holds the link rows' workspace and strategy.
+    ``owner_column`` refers to the owner (``content_item_id``: a ContentItem, by its foreign
+    key), ``target_column`` names the field (``kpi_id`` → ``kpi_ids``); ``common`` holds the link
+    rows' workspace and strategy.
     """
     old, new = _ids(before), _ids(after)
     if old == new:
         return
-    node_type = "".join(word.capitalize() for word in owner_column.removesuffix("_id").split("_"))
+    node_type = referred_type(link, owner_column)
+    assert node_type is not None, f"{link.name}.{owner_column} refers to no record"
     _pending(session).append(
         Note(
             node_type,
@@ -120,6 +124,11 @@ def note_change(
         )
 
 
+#: What a recorded batch may be about (:func:`note_recorded`): the field of its note, and the
+#: type of record whose ids the field lists.
+RECORDED_SUBJECTS: Mapping[str, type[Any]] = {"kpi_ids": Kpi, "content_item_ids": ContentItem}
+
+
 def note_recorded(
     session: AsyncSession,
     strategy_id: uuid.UUID,
@@ -129,9 +138,10 @@ def note_recorded(
 ) -> None:
     """Note a batch recorded for a strategy: how many records it created, changed and left as they were.
 
-    ``subjects`` name what the batch was about, e.g. ``kpi_ids=…``. A batch that changed
-    nothing is not logged.
+    ``subjects`` name what the batch was about (:data:`RECORDED_SUBJECTS`: ``kpi_ids=…``). A
+    batch that changed nothing is not logged.
     """
+    assert set(subjects) <= set(RECORDED_SUBJECTS), subjects
     if not counts.created and not counts.updated:
         return
     changes: dict[str, Pair] = {
@@ -230,6 +240,52 @@ def _note(session: Session, record: object, action: ActivityAction) -> None:
         type(record).__name__, node_id, workspace_id, strategy_id, action, changes, parent, organization_id
     )
     _pending(session).append(note)
+
+
+def referred_type(table: Table, column: str) -> str | None:
+    """The type of record ``table.column`` refers to by a foreign key (its model's name), if any."""
+    if column not in table.c:
+        return None
+    for key in table.c[column].foreign_keys:
+        if key.column.primary_key:  # not the workspace half of a key on (workspace_id, id)
+            return _model_names().get(key.column.table.name)
+    return None
+
+
+def logged_id_type(node_type: str, field: str) -> str | None:
+    """The type of record a field of the activity log names by id, as the models declare it: a
+    column of ``node_type``'s table with a foreign key (``tactic_id``, ``owner_id``), or a list
+    of links (``kpi_ids``: a link table referring to both ``node_type`` and a KPI), or what a
+    recorded batch was about (:data:`RECORDED_SUBJECTS`)."""
+    if node_type == "Strategy" and field in RECORDED_SUBJECTS:
+        return RECORDED_SUBJECTS[field].__name__
+    return _logged_id_types().get((node_type, field))
+
+
+@functools.cache
+def _model_names() -> dict[str, str]:
+    return {cast(Table, mapper.local_table).name: mapper.class_.__name__ for mapper in Base.registry.mappers}
+
+
+@functools.cache
+def _logged_id_types() -> dict[tuple[str, str], str]:
+    names = _model_names()
+    found: dict[tuple[str, str], str] = {}
+    for table in Base.metadata.tables.values():
+        refers = {column.name: referred_type(table, column.name) for column in table.c}
+        owner = names.get(table.name)
+        if owner is not None:  # a record's own columns
+            found.update({(owner, name): type_ for name, type_ in refers.items() if type_ is not None})
+        else:  # a link table: each of the two records it ties lists the other (``kpi_ids``)
+            tied = {name: type_ for name, type_ in refers.items() if type_ and name not in _PLACE}
+            for own, own_type in tied.items():
+                others = {(own_type, f"{other}s"): type_ for other, type_ in tied.items() if other != own}
+                found.update(others)
+    return found
+
+
+#: The columns that say where a link lies (its workspace and strategy), not what it ties.
+_PLACE = frozenset({"workspace_id", "strategy_id"})
 
 
 class RecordingSession(Session):

@@ -260,7 +260,7 @@ async def _log_content_kpis(session: AsyncSession, kpi: Kpi, target: uuid.UUID |
         after = [id_ for id_ in before if id_ != kpi.id]
         if target is not None and target not in after:
             after.append(target)
-        activity.note_links(session, "content_item_id", item_id, "kpi_id", before, after, common)
+        activity.note_links(session, link, "content_item_id", item_id, "kpi_id", before, after, common)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from domain.activity.models import Activity as ActivityRow
 from domain.activity.models import ActivityAction
+from domain.activity.recording import logged_id_type
 from domain.scope import ActorKind
 from schema import ids
 from schema.access.types import Actor
@@ -24,13 +25,14 @@ from schema.relay import NODE_SPECS, Node, load_by_id, register, relation
 activity_table = ActivityRow.__table__
 
 
-def _id_type(name: str, values: Mapping[str, Any]) -> str | None:
-    """The type of record a field names by id; a comment's ``author_id`` by its ``author_kind``."""
+def _id_type(node_type: str, name: str, values: Mapping[str, Any]) -> str | None:
+    """The type of record a field names by id, as the models' foreign keys declare it; a
+    comment's ``author_id`` by its ``author_kind``."""
     if name == "author_id":
         kind = values.get("author_kind", {})
         value = kind.get("after") or kind.get("before")
         return ids.NAMED_BY_ACTOR.get(ActorKind(value)) if value else None
-    return ids.type_named_by(name)
+    return logged_id_type(node_type, name)
 
 
 def _global(type_name: str | None, value: Any) -> Any:
@@ -94,8 +96,8 @@ class Activity(Node):
             changes=[
                 FieldChange(
                     field=to_camel_case(name),
-                    before=_global(_id_type(name, changes), change.get("before")),
-                    after=_global(_id_type(name, changes), change.get("after")),
+                    before=_global(_id_type(row.node_type, name, changes), change.get("before")),
+                    after=_global(_id_type(row.node_type, name, changes), change.get("after")),
                 )
                 for name, change in sorted(changes.items())
             ],

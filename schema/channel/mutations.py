@@ -18,6 +18,7 @@ from schema.channel.types import Channel, StrategyChannel
 from schema.context import Info
 from schema.descriptions import DELETED_ID, GIVEN_VERSION, NAME, TEXT, URL, USER_ERRORS, Input
 from schema.errors import UserError
+from schema.ids import AudienceID
 from schema.mutation import changes, decode, performs, run
 
 UNSET = strawberry.UNSET
@@ -77,7 +78,7 @@ class CreateStrategyChannelInput:
     )
     role: str | None = strawberry.field(default=UNSET, description=ROLE)
     rationale: str | None = strawberry.field(default=UNSET, description=RATIONALE)
-    audience_ids: list[strawberry.ID] | None = strawberry.field(default=UNSET, description=AUDIENCES)
+    audience_ids: list[AudienceID] | None = strawberry.field(default=UNSET, description=AUDIENCES)
 
 
 @strawberry.input(description="Omitted fields stay as they are; `audienceIds` replaces the whole list.")
@@ -86,7 +87,7 @@ class UpdateStrategyChannelInput:
     version: int = strawberry.field(description=GIVEN_VERSION)
     role: str | None = strawberry.field(default=UNSET, description=ROLE)
     rationale: str | None = strawberry.field(default=UNSET, description=RATIONALE)
-    audience_ids: list[strawberry.ID] | None = strawberry.field(
+    audience_ids: list[AudienceID] | None = strawberry.field(
         default=UNSET, description=f"{AUDIENCES} Null or [] clears them."
     )
 

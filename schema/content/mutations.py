@@ -26,6 +26,7 @@ from schema.content.types import ContentItem, ContentMetric
 from schema.context import Info
 from schema.descriptions import DAY, DELETED_ID, GIVEN_VERSION, MOMENT, NUMBER, URL, USER_ERRORS, Input
 from schema.errors import UserError
+from schema.ids import AudienceID, ChannelID, MemberID
 from schema.mutation import RecordedPayload, changes, decode, decode_batch, performs, run
 
 UNSET = strawberry.UNSET
@@ -52,12 +53,12 @@ class CreateContentItemInput:
     title: str = strawberry.field(description=TITLE)
     format: ContentFormat = strawberry.field(description="The shape of the item.")
     brief: str | None = strawberry.field(default=UNSET, description=BRIEF)
-    channel_id: strawberry.ID | None = strawberry.field(default=UNSET, description=CHANNEL)
-    audience_ids: list[strawberry.ID] | None = strawberry.field(default=UNSET, description=AUDIENCES)
+    channel_id: ChannelID | None = strawberry.field(default=UNSET, description=CHANNEL)
+    audience_ids: list[AudienceID] | None = strawberry.field(default=UNSET, description=AUDIENCES)
     planned_at: dt.datetime | None = strawberry.field(default=UNSET, description=PLANNED_AT)
     published_at: dt.datetime | None = strawberry.field(default=UNSET, description=PUBLISHED_AT)
     url: str | None = strawberry.field(default=UNSET, description=ITEM_URL)
-    assignee_id: strawberry.ID | None = strawberry.field(
+    assignee_id: MemberID | None = strawberry.field(
         default=UNSET, description="The member who works on it (one holding a role in its workspace)."
     )
     tactic_id: strawberry.ID | None = strawberry.field(
@@ -80,8 +81,8 @@ class UpdateContentItemInput:
         default=UNSET, description="The shape of the item; null is refused (REQUIRED)."
     )
     brief: str | None = strawberry.field(default=UNSET, description=BRIEF)
-    channel_id: strawberry.ID | None = strawberry.field(default=UNSET, description=CHANNEL)
-    audience_ids: list[strawberry.ID] | None = strawberry.field(
+    channel_id: ChannelID | None = strawberry.field(default=UNSET, description=CHANNEL)
+    audience_ids: list[AudienceID] | None = strawberry.field(
         default=UNSET, description=f"{AUDIENCES} Null or [] clears them."
     )
     planned_at: dt.datetime | None = strawberry.field(default=UNSET, description=PLANNED_AT)
@@ -89,7 +90,7 @@ class UpdateContentItemInput:
         default=UNSET, description=f"When it went out (null clears it): {MOMENT}."
     )
     url: str | None = strawberry.field(default=UNSET, description=ITEM_URL)
-    assignee_id: strawberry.ID | None = strawberry.field(
+    assignee_id: MemberID | None = strawberry.field(
         default=UNSET, description="The member who works on it; null clears it."
     )
 

@@ -27,6 +27,7 @@ from schema import ids
 from schema.context import Info
 from schema.descriptions import DAY, DELETED_ID, GIVEN_VERSION, NAME, NUMBER, TEXT, USER_ERRORS, Input
 from schema.errors import UserError, user_error
+from schema.ids import AudienceID, ChannelID, MemberID, TacticID
 from schema.kpi.types import Kpi, KpiMeasurement
 from schema.mutation import RecordedPayload, changes, decode, decode_batch, performs, run
 
@@ -73,14 +74,14 @@ class CreateKpiInput:
             "CONTENT: rolled up from the metrics of the content serving the KPI."
         ),
     )
-    channel_id: strawberry.ID | None = strawberry.field(default=UNSET, description=CHANNEL)
-    tactic_ids: list[strawberry.ID] | None = strawberry.field(
+    channel_id: ChannelID | None = strawberry.field(default=UNSET, description=CHANNEL)
+    tactic_ids: list[TacticID] | None = strawberry.field(
         default=UNSET, description="The tactics of the strategy this KPI measures."
     )
-    audience_ids: list[strawberry.ID] | None = strawberry.field(
+    audience_ids: list[AudienceID] | None = strawberry.field(
         default=UNSET, description="The audiences of the strategy this KPI measures."
     )
-    owner_id: strawberry.ID | None = strawberry.field(
+    owner_id: MemberID | None = strawberry.field(
         default=UNSET, description="The member who follows the KPI (one holding a role in its workspace)."
     )
 
@@ -117,14 +118,14 @@ class UpdateKpiInput:
             "CONTENT: rolled up from the metrics of the content serving the KPI."
         ),
     )
-    channel_id: strawberry.ID | None = strawberry.field(default=UNSET, description=CHANNEL)
-    tactic_ids: list[strawberry.ID] | None = strawberry.field(
+    channel_id: ChannelID | None = strawberry.field(default=UNSET, description=CHANNEL)
+    tactic_ids: list[TacticID] | None = strawberry.field(
         default=UNSET, description="The tactics of the strategy this KPI measures; null or [] clears them."
     )
-    audience_ids: list[strawberry.ID] | None = strawberry.field(
+    audience_ids: list[AudienceID] | None = strawberry.field(
         default=UNSET, description="The audiences of the strategy this KPI measures; null or [] clears them."
     )
-    owner_id: strawberry.ID | None = strawberry.field(
+    owner_id: MemberID | None = strawberry.field(
         default=UNSET, description="The member who follows the KPI; null clears it."
     )
 

@@ -20,6 +20,7 @@ from domain.strategy.template import TemplateKey, create_strategy_from_template
 from schema.context import Info
 from schema.descriptions import DAY, DELETED_ID, GIVEN_VERSION, NAME, TEXT, USER_ERRORS, Input
 from schema.errors import UserError
+from schema.ids import MemberID
 from schema.mutation import changes, decode, performs, run
 from schema.strategy.templates import StrategyTemplateKey
 from schema.strategy.types import Strategy, Tactic
@@ -42,7 +43,7 @@ class CreateStrategyInput:
     starts_on: dt.date | None = strawberry.field(default=UNSET, description=STARTS_ON)
     ends_on: dt.date | None = strawberry.field(default=UNSET, description=ENDS_ON)
     status: StrategyStatus | None = strawberry.field(default=UNSET, description="Default: DRAFT.")
-    owner_id: strawberry.ID | None = strawberry.field(
+    owner_id: MemberID | None = strawberry.field(
         default=UNSET,
         description="The member who answers for the strategy (one holding a role in its workspace).",
     )
@@ -74,7 +75,7 @@ class UpdateStrategyInput:
     status: StrategyStatus | None = strawberry.field(
         default=UNSET, description="A new status; null is refused (REQUIRED)."
     )
-    owner_id: strawberry.ID | None = strawberry.field(
+    owner_id: MemberID | None = strawberry.field(
         default=UNSET, description="The member who answers for the strategy; null clears it."
     )
 
@@ -112,7 +113,7 @@ class CreateTacticInput:
     position: int | None = strawberry.field(
         default=UNSET, description=f"{POSITION} Default: after the last tactic."
     )
-    owner_id: strawberry.ID | None = strawberry.field(
+    owner_id: MemberID | None = strawberry.field(
         default=UNSET,
         description="The member who answers for the tactic (one holding a role in its workspace).",
     )
@@ -133,7 +134,7 @@ class UpdateTacticInput:
     position: int | None = strawberry.field(
         default=UNSET, description=f"{POSITION} Null is refused (REQUIRED)."
     )
-    owner_id: strawberry.ID | None = strawberry.field(
+    owner_id: MemberID | None = strawberry.field(
         default=UNSET, description="The member who answers for the tactic; null clears it."
     )
 
