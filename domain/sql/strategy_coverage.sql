@@ -3,25 +3,8 @@
 -- content findings. It reads the figures kept on write (domain/strategy/figures.py), so it
 -- costs the same at any plan size. Misaligned content is read from the links of the
 -- (KPI, tactic) pairs that content serves and the KPI does not name (`off`): none in a
--- strategy that is in order.
---
--- The strategies asked for that are in scope (`s`), and their figures: live items per tactic,
--- channel and mapping (`counted`) and live items per KPI and tactic (`served`).
-WITH s AS (
-    SELECT s.id FROM strategy s
-    WHERE s.id = ANY(:strategies) AND (:everywhere OR s.workspace_id = ANY(:workspaces))
-),
-counted AS (
-    SELECT cc.strategy_id, cc.tactic_id, cc.channel_id, cc.unmapped, cc.n
-    FROM content_count cc JOIN s ON cc.strategy_id = s.id
-    WHERE cc.strategy_id = ANY(:strategies) AND cc.status <> 'ARCHIVED'
-),
-served AS (
-    SELECT kc.strategy_id, kc.kpi_id, kc.tactic_id, kc.n
-    FROM content_kpi_count kc JOIN s ON kc.strategy_id = s.id
-    WHERE kc.strategy_id = ANY(:strategies)
-),
-off AS (
+-- strategy that is in order. Follows strategy_figures.sql.
+, off AS (
     SELECT sv.strategy_id, sv.kpi_id, sv.tactic_id FROM served sv
     WHERE sv.tactic_id IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM kpi_tactic kt WHERE kt.kpi_id = sv.kpi_id AND kt.tactic_id = sv.tactic_id

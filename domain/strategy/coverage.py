@@ -29,9 +29,9 @@ SAMPLE: Final = 50
 #: How many items are listed as the top contributors of each KPI.
 TOP: Final = 3
 
-#: See domain/sql/strategy_coverage.sql and strategy_dashboard.sql.
-_COVERAGE = statement("strategy_coverage", strategies=ARRAY(Uuid))
-_DASHBOARD = statement("strategy_dashboard", strategies=ARRAY(Uuid))
+#: See domain/sql/strategy_figures.sql, then strategy_coverage.sql or strategy_dashboard.sql.
+_COVERAGE = statement("strategy_figures", "strategy_coverage", strategies=ARRAY(Uuid))
+_DASHBOARD = statement("strategy_figures", "strategy_dashboard", strategies=ARRAY(Uuid))
 
 
 @dataclass(frozen=True, slots=True)
