@@ -91,12 +91,16 @@ async def prepare_trusted(trusted: TrustedDocuments, graphql: GraphQLEndpoint) -
     started = time.perf_counter()
     try:
         documents = await trusted.preload()
+        plans = await graphql.prepare_ahead([document.body for document in documents])
     except (DatabaseUnavailable, DBAPIError) as error:
         log.warning(
             "the trusted documents could not be read ahead (%s); each is read on its first request", error
         )
         return
-    plans = await graphql.prepare_ahead([document.body for document in documents])
+    except Exception:
+        # Only a head start: a failure here must not end the task with an error the shutdown re-raises.
+        log.exception("preparing the trusted documents ahead failed; each is prepared on its first request")
+        return
     log.info(
         "prepared %d trusted documents, %d compiled plans, in %.0f ms",
         len(documents),
