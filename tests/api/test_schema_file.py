@@ -36,10 +36,10 @@ def _base_schema() -> tuple[str, str]:
     for base in (os.environ.get("REDTHREAD_SCHEMA_BASE"), "main", "origin/main"):
         if not base:
             continue
-        fork = _git("merge-base", "HEAD", base)
-        text = _git("show", f"{fork.strip()}:schema.graphql") if fork else None
+        fork = (_git("merge-base", "HEAD", base) or "").strip()
+        text = _git("show", f"{fork}:schema.graphql") if fork else None
         if text is not None:
-            return text, f"schema.graphql at {base} ({fork.strip()[:10] if fork else ''})"
+            return text, f"schema.graphql at {base} ({fork[:10]})"
     return SCHEMA_FILE.read_text(), "the committed schema.graphql"
 
 
